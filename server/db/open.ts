@@ -1,0 +1,27 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { migrate } from './migrate.js';
+
+export type DatabaseOptions = {
+  /** A file path, or `:memory:`. @default './data/kit.sqlite' */
+  path: string;
+  /**
+   * `FULL` makes every commit durable against power loss; `NORMAL` (with WAL) against a process crash only.
+   * @default 'FULL'
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+};
+
+/** Opens (creating its folder if needed) and migrates the kit's SQLite database. Throws if migration fails. */
+export function openDatabase(options: DatabaseOptions): Db {
+  if (options.path !== ':memory:') mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+  const db = new Database(options.path);
+  if (options.path !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
