@@ -1,0 +1,328 @@
+/**
+ * The kit's only door to Polar. Everything that speaks to the SDK lives here: building the client, checking
+ * the fields of each response the kit relies on (SDK 1.x validates nothing), and turning SDK failures into
+ * the kit's problem codes, so no SDK error class ever leaves this folder.
+ */
+import { PolarClientError, PolarError, PolarNetworkError, PolarRateLimitError, PolarServerError } from '@polar-sh/sdk';
+import { createPolar } from '@polar-sh/sdk/2026-10';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import type { ErrorCode } from '../../contract/errors.js';
+
+export type GatewayOptions = {
+  /** Sent as the bearer token on every call. */
+  accessToken: string;
+  /** Picks Polar's base URL when `baseUrl` is not given. `local` requires `baseUrl`. */
+  server: 'local' | 'sandbox' | 'production';
+  /** Any Polar-compatible base URL (the emulator, a proxy). Trailing slashes are removed. */
+  baseUrl?: string | null;
+  organizationId?: string | null;
+  /** Per-call timeout in seconds. @default 10 */
+  timeoutSeconds?: number;
+};
+
+/** A Polar product as the kit uses it; every other field Polar sends is kept as is. */
+export type PolarProduct = z.infer<typeof ProductSchema>;
+/** A Polar checkout session as the kit uses it; every other field Polar sends is kept as is. */
+export type PolarCheckout = z.infer<typeof CheckoutSchema>;
+
+export type CreateCheckoutInput = {
+  productId: string;
+  customerEmail?: string;
+  customerName?: string;
+  metadata?: Record<string, string | number | boolean>;
+  successUrl: string;
+  embedOrigin?: string;
+  externalCustomerId?: string;
+  discountId?: string;
+  amount?: number;
+};
+
+/** What the kit asks of Polar. Each method throws `AppError` (see `mapPolarError`) and nothing else. */
+export type PolarGateway = {
+  /** The base URL in use (for logs and health output). */
+  readonly baseUrl: string;
+  /** Every product of the organization, archived ones included, all pages. */
+  listProducts(): Promise<PolarProduct[]>;
+  /** One product, or `null` when Polar does not know it. */
+  getProduct(id: string): Promise<PolarProduct | null>;
+  createCheckout(input: CreateCheckoutInput): Promise<PolarCheckout>;
+  /** One checkout session, or `null` when Polar does not know it. */
+  getCheckout(id: string): Promise<PolarCheckout | null>;
+  /**
+   * The id of the active discount with this code (case-insensitive), or `null` when there is none.
+   * @throws {AppError} VALIDATION_FAILED when the Polar server has no discounts API.
+   */
+  findDiscountIdByCode(code: string): Promise<string | null>;
+  /** Resolves when Polar answers an authenticated request within `timeoutSeconds`. */
+  ping(timeoutSeconds?: number): Promise<void>;
+};
+
+const BASE_URLS = { sandbox: 'https://sandbox-api.polar.sh', production: 'https://api.polar.sh' } as const;
+const PAGE_LIMIT = 100;
+const MAX_PAGES = 50;
+
+const Metadata = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
+const PriceSchema = z.looseObject({
+  id: z.string(),
+  amount_type: z.string(),
+  price_currency: z.string(),
+  is_archived: z.boolean().optional(),
+  price_amount: z.number().int().optional(),
+  minimum_amount: z.number().int().nullable().optional(),
+  maximum_amount: z.number().int().nullable().optional(),
+  preset_amount: z.number().int().nullable().optional(),
+});
+
+const ProductSchema = z.looseObject({
+  id: z.string().min(1),
+  name: z.string(),
+  description: z.string().nullable(),
+  visibility: z.string().optional(),
+  is_recurring: z.boolean(),
+  recurring_interval: z.enum(['day', 'week', 'month', 'year']).nullable(),
+  is_archived: z.boolean(),
+  metadata: Metadata,
+  modified_at: z.string().nullable().optional(),
+  prices: z.array(PriceSchema),
+  benefits: z.array(z.looseObject({ id: z.string(), type: z.string(), description: z.string() })),
+});
+
+const CheckoutSchema = z.looseObject({
+  id: z.string().min(1),
+  status: z.enum(['open', 'expired', 'confirmed', 'succeeded', 'failed']),
+  client_secret: z.string().min(1),
+  url: z.string().refine(isHttpUrl, 'must be an http(s) URL'),
+  expires_at: z.string(),
+  modified_at: z.string().nullable(),
+  product_id: z.string().nullable(),
+  amount: z.number().int(),
+  currency: z.string(),
+  success_url: z.string(),
+  embed_origin: z.string().nullable(),
+});
+
+const ProductList = z.looseObject({
+  items: z.array(z.unknown()),
+  pagination: z.looseObject({ total_count: z.number().int(), max_page: z.number().int() }),
+});
+
+const DiscountList = z.looseObject({
+  items: z.array(z.looseObject({ id: z.string(), code: z.string().nullable().optional() })),
+});
+
+/** Creates the Polar gateway. Checks its options once, here. */
+export function createPolarGateway(options: GatewayOptions): PolarGateway {
+  if (!options.accessToken) throw new Error('createPolarGateway: accessToken must be a non-empty string.');
+  const baseUrl = (options.baseUrl ?? (options.server === 'local' ? null : BASE_URLS[options.server]))?.replace(/\/+$/, '');
+  if (!baseUrl) {
+    throw new Error('createPolarGateway: server "local" needs a baseUrl (set POLAR_API_URL or run `polar-kit start`).');
+  }
+  const timeout = options.timeoutSeconds ?? 10;
+  const polar = createPolar({
+    accessToken: options.accessToken,
+    baseUrl,
+    timeout,
+    ...(options.organizationId ? { organizationId: options.organizationId } : {}),
+  });
+
+  return {
+    baseUrl,
+
+    async listProducts() {
+      const products: PolarProduct[] = [];
+      for (let page = 1; page <= MAX_PAGES; page++) {
+        const list = parse(ProductList, await call(() => polar.products.list({ page, limit: PAGE_LIMIT })), 'product list');
+        for (const item of list.items) {
+          const product = ProductSchema.safeParse(item);
+          // One malformed product must not hide the others; it is simply not offered.
+          if (product.success) products.push(product.data);
+        }
+        if (page >= list.pagination.max_page || list.items.length === 0) break;
+      }
+      return products;
+    },
+
+    async getProduct(id) {
+      const product = await callOrNull(() => polar.products.get(id));
+      return product === null ? null : parse(ProductSchema, product, 'product');
+    },
+
+    async createCheckout(input) {
+      const body = {
+        products: [input.productId],
+        success_url: input.successUrl,
+        ...(input.customerEmail !== undefined ? { customer_email: input.customerEmail } : {}),
+        ...(input.customerName !== undefined ? { customer_name: input.customerName } : {}),
+        ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+        ...(input.embedOrigin !== undefined ? { embed_origin: input.embedOrigin } : {}),
+        ...(input.externalCustomerId !== undefined ? { external_customer_id: input.externalCustomerId } : {}),
+        ...(input.discountId !== undefined ? { discount_id: input.discountId } : {}),
+        ...(input.amount !== undefined ? { amount: input.amount } : {}),
+      };
+      return parse(CheckoutSchema, await call(() => polar.checkouts.create(body)), 'checkout');
+    },
+
+    async getCheckout(id) {
+      const checkout = await callOrNull(() => polar.checkouts.get(id));
+      return checkout === null ? null : parse(CheckoutSchema, checkout, 'checkout');
+    },
+
+    async findDiscountIdByCode(code) {
+      let raw: unknown;
+      try {
+        raw = await polar.discounts.list({ query: code, limit: PAGE_LIMIT });
+      } catch (error) {
+        if (statusOf(error) === 404 || statusOf(error) === 405) {
+          throw new AppError('VALIDATION_FAILED', {
+            detail: 'Discount codes are not available on this Polar server.',
+            errors: [{ path: 'discount_code', code: 'DISCOUNTS_UNAVAILABLE' }],
+          });
+        }
+        throw mapPolarError(error);
+      }
+      const list = parse(DiscountList, raw, 'discount list');
+      const wanted = code.toLowerCase();
+      return list.items.find((discount) => discount.code?.toLowerCase() === wanted)?.id ?? null;
+    },
+
+    async ping(timeoutSeconds = 3) {
+      await call(() => polar.products.list({ page: 1, limit: 1 }, { timeout: timeoutSeconds }));
+    },
+  };
+}
+
+/**
+ * Turns anything the SDK throws into an `AppError`: network failure, timeout or 5xx → 502
+ * `POLAR_UNAVAILABLE`; 429 → 429 `POLAR_RATE_LIMITED` with `Retry-After`; 422 → 400 `POLAR_REJECTED` with
+ * Polar's detail; 404 → `notFoundCode` (default `POLAR_REJECTED`); 401/403 → 502 (the kit's own credentials
+ * are wrong, which the buyer cannot fix); other 4xx → 400 `POLAR_REJECTED`.
+ */
+export function mapPolarError(error: unknown, notFoundCode: ErrorCode = 'POLAR_REJECTED'): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof PolarRateLimitError) {
+    const retryAfter = error.retryAfter ?? 1;
+    return new AppError('POLAR_RATE_LIMITED', {
+      detail: `Polar is rate limiting this shop; retry in ${retryAfter} s.`,
+      headers: { 'Retry-After': String(retryAfter) },
+      cause: error,
+    });
+  }
+  if (error instanceof PolarNetworkError || error instanceof PolarServerError) {
+    return new AppError('POLAR_UNAVAILABLE', { detail: 'Polar did not answer in time or failed.', cause: error });
+  }
+  const status = statusOf(error);
+  if (error instanceof PolarClientError || status !== null) {
+    if (status === 429) {
+      return new AppError('POLAR_RATE_LIMITED', { detail: 'Polar is rate limiting this shop.', headers: { 'Retry-After': '1' }, cause: error });
+    }
+    if (status === 404) return new AppError(notFoundCode, { detail: polarDetail(error) ?? 'Polar does not know this resource.', cause: error });
+    if (status === 401 || status === 403) {
+      return new AppError('POLAR_UNAVAILABLE', { detail: 'Polar refused the shop’s credentials.', cause: error });
+    }
+    const detail = polarDetail(error);
+    return new AppError('POLAR_REJECTED', {
+      detail: detail ?? 'Polar rejected the request.',
+      ...(status === 422 ? { errors: polarFieldErrors(error) } : {}),
+      cause: error,
+    });
+  }
+  if (error instanceof PolarError || error instanceof SyntaxError) {
+    // A non-JSON body where JSON was due: the server in front of us is not behaving like Polar.
+    return new AppError('POLAR_UNAVAILABLE', { detail: 'Polar sent an unreadable answer.', cause: error });
+  }
+  return new AppError('POLAR_UNAVAILABLE', { detail: 'Polar could not be reached.', cause: error });
+}
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw mapPolarError(error);
+  }
+}
+
+async function callOrNull<T>(fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw mapPolarError(error);
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const where = result.error.issues[0]?.path.join('.') || '(root)';
+  throw new AppError('POLAR_UNAVAILABLE', {
+    detail: `Polar sent a ${what} the kit cannot use (field ${where}).`,
+    cause: result.error,
+  });
+}
+
+function statusOf(error: unknown): number | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' ? status : null;
+}
+
+/** Polar's human-readable detail from an error body: a string, or the messages of a 422 list. */
+function polarDetail(error: unknown): string | null {
+  const body = bodyOf(error);
+  if (body === null) return null;
+  const detail = (body as { detail?: unknown }).detail;
+  if (typeof detail === 'string') return truncate(detail);
+  if (Array.isArray(detail)) {
+    const messages = detail
+      .map((item) => {
+        if (typeof item !== 'object' || item === null) return null;
+        const { loc, msg } = item as { loc?: unknown; msg?: unknown };
+        if (typeof msg !== 'string') return null;
+        const path = Array.isArray(loc) ? loc.filter((part) => part !== 'body').join('.') : '';
+        return path ? `${path}: ${msg}` : msg;
+      })
+      .filter((message): message is string => message !== null);
+    if (messages.length > 0) return truncate(messages.join('; '));
+  }
+  return null;
+}
+
+function polarFieldErrors(error: unknown): Array<{ path: string; code: string; message?: string }> | undefined {
+  const detail = (bodyOf(error) as { detail?: unknown } | null)?.detail;
+  if (!Array.isArray(detail)) return undefined;
+  const errors = detail.flatMap((item) => {
+    if (typeof item !== 'object' || item === null) return [];
+    const { loc, msg, type } = item as { loc?: unknown; msg?: unknown; type?: unknown };
+    const path = Array.isArray(loc) ? loc.filter((part) => part !== 'body').join('.') : '';
+    return [{ path, code: typeof type === 'string' ? type : 'invalid', ...(typeof msg === 'string' ? { message: truncate(msg) } : {}) }];
+  });
+  return errors.length > 0 ? errors : undefined;
+}
+
+function bodyOf(error: unknown): object | null {
+  if (typeof error !== 'object' || error === null) return null;
+  let body = (error as { error?: unknown }).error;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return null;
+    }
+  }
+  return typeof body === 'object' && body !== null ? body : null;
+}
+
+function truncate(text: string): string {
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
