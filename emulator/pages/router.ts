@@ -77,6 +77,7 @@ function sendPage(req: express.Request, res: express.Response, page: PageSpec): 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>${page.title}</title>
 <link rel="stylesheet" href="${PAGES_ASSETS_PATH}/pages.css">
 <script type="module" src="${PAGES_ASSETS_PATH}/${page.script}"></script>

@@ -162,7 +162,8 @@ function testModeNote() {
  * @param {{ id: string, label: string, hint?: string, attrs?: import('./common.js').Attrs }} spec
  */
 function field({ id, label, hint, attrs = {} }) {
-  const describedBy = [hint ? `${id}-hint` : null, `${id}-error`].filter(Boolean).join(' ');
+  // The hint sits inside the label, so it is already part of the accessible name.
+  const describedBy = `${id}-error`;
   return h('div', { class: 'field', 'data-field': id }, [
     h('label', { for: id }, [
       label,
@@ -510,17 +511,16 @@ async function handleConfirmResult(result) {
   showAlert(errorMessage(result, 'Something went wrong. Please try again.'));
 }
 
-/** The extra authentication step that the 3155 test card asks for. */
-function showAuthentication() {
-  if (!checkout) return;
-  const c = checkout;
+/** The extra authentication step that the 3155 test card asks for; the form keeps its values meanwhile. */
+function authSection() {
   /** @param {boolean} approve */
   const decide = async (approve) => {
     if (busy) return;
     busy = true;
     root.setAttribute('aria-busy', 'true');
-    for (const b of root.querySelectorAll('.auth button'))
+    for (const b of root.querySelectorAll('.auth button')) {
       /** @type {HTMLButtonElement} */ (b).disabled = true;
+    }
     const result = await api(`/_emulator/checkouts/client/${encodeURIComponent(clientSecret)}/authenticate`, {
       method: 'POST',
       body: { approve },
@@ -532,33 +532,45 @@ function showAuthentication() {
       return succeed();
     }
     if (result.status === 410) return showExpired();
-    // Declined or failed: the checkout is open again, so the buyer can retry with the same or another card.
+    // Failed: the checkout is open again, so the buyer can retry with the same or another card.
     const reload = await api(base);
     if (reload.ok && reload.body) checkout = reload.body;
-    renderCheckout();
+    showForm();
     showAlert(errorMessage(result, 'Card authentication failed.'));
+    input('card-number')?.focus();
   };
-  replace(root, [
-    frame([
-      summary(c),
-      h('section', { class: 'auth', 'aria-labelledby': 'auth-title' }, [
-        h('h2', { id: 'auth-title', tabindex: '-1' }, ['Authenticate this payment']),
-        h('p', {}, [
-          'Your bank asks you to confirm this payment. In test mode you choose the outcome of the authentication.',
-        ]),
-        h('div', { class: 'actions' }, [
-          h('button', { type: 'button', class: 'pay', onclick: () => void decide(true) }, [
-            'Complete authentication',
-          ]),
-          h('button', { type: 'button', class: 'secondary', onclick: () => void decide(false) }, [
-            'Fail authentication',
-          ]),
-        ]),
+  return h('section', { id: 'auth', class: 'auth', 'aria-labelledby': 'auth-title', hidden: true }, [
+    h('h2', { id: 'auth-title', tabindex: '-1' }, ['Authenticate this payment']),
+    h('p', {}, [
+      'Your bank asks you to confirm this payment. In test mode you choose the outcome of the authentication.',
+    ]),
+    h('div', { class: 'actions' }, [
+      h('button', { type: 'button', class: 'pay', onclick: () => void decide(true) }, [
+        'Complete authentication',
       ]),
-      testModeNote(),
+      h('button', { type: 'button', class: 'secondary', onclick: () => void decide(false) }, [
+        'Fail authentication',
+      ]),
     ]),
   ]);
-  root.querySelector('h2')?.focus();
+}
+
+function showAuthentication() {
+  const form = root.querySelector('form');
+  const auth = document.getElementById('auth');
+  if (!form || !auth) return;
+  form.hidden = true;
+  auth.hidden = false;
+  for (const b of auth.querySelectorAll('button')) /** @type {HTMLButtonElement} */ (b).disabled = false;
+  document.getElementById('auth-title')?.focus();
+}
+
+function showForm() {
+  const form = root.querySelector('form');
+  const auth = document.getElementById('auth');
+  if (form) form.hidden = false;
+  if (auth) auth.hidden = true;
+  setBusy(false);
 }
 
 /** After a successful payment: tell the embedding page, or redirect, or show the confirmation. */
@@ -621,7 +633,7 @@ function showExpired() {
 function renderCheckout() {
   if (!checkout) return;
   root.setAttribute('aria-busy', 'false');
-  replace(root, [frame([summary(checkout), renderForm(checkout), testModeNote()])]);
+  replace(root, [frame([summary(checkout), renderForm(checkout), authSection(), testModeNote()])]);
 }
 
 async function load() {
@@ -674,6 +686,7 @@ async function load() {
     checkout.status === 'confirmed' &&
     checkout.payment_processor_metadata?.next_action === 'authenticate'
   ) {
+    renderCheckout();
     showAuthentication();
   } else {
     showConfirmation();
