@@ -1,0 +1,64 @@
+import cors from 'cors';
+import express, { Router } from 'express';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+import type { ProductCatalog } from '../product-catalog.js';
+import { notFound, problemHandler } from './problem-handler.js';
+import { requestId } from './request-id.js';
+import type { OriginPolicy } from './origins.js';
+import { adminRouter } from './routes/admin.js';
+import type { AdminQueries } from './routes/admin.js';
+import { checkoutRouter } from './routes/checkout.js';
+import type { CheckoutDeps } from './routes/checkout.js';
+import { healthRouter } from './routes/health.js';
+import type { HealthDeps } from './routes/health.js';
+import { productsRouter } from './routes/products.js';
+
+export type ApiRouterDeps = {
+  logger: Logger;
+  origins: OriginPolicy;
+  health: HealthDeps;
+  catalog: ProductCatalog;
+  checkout: Omit<CheckoutDeps, 'catalog' | 'origins' | 'logger' | 'adminToken'>;
+  admin: { token: string | null; queries: AdminQueries };
+  /** `POST /webhooks/polar`, which parses its own raw body; mounted before any JSON parser. */
+  webhooks: RequestHandler;
+  /** Largest JSON body accepted by the other routes. @default '16kb' */
+  jsonLimit?: string;
+};
+
+/**
+ * The kit's API as one Express router, meant for `app.use('/api', router)`: request ids, CORS limited to the
+ * allowed origins, the webhook route on raw bytes, JSON bodies with a size limit, the routes, and problem
+ * responses for every error (including unknown `/api` paths), whatever app it is mounted in.
+ */
+export function createApiRouter(deps: ApiRouterDeps): Router {
+  const router = Router();
+  router.use(requestId);
+  router.use(
+    cors({
+      origin: (origin, callback) => callback(null, origin !== undefined && deps.origins.allows(origin)),
+      methods: ['GET', 'HEAD', 'POST'],
+      allowedHeaders: ['Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+      exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'],
+      maxAge: 600,
+    }),
+  );
+  router.use(deps.webhooks);
+  router.use(express.json({ limit: deps.jsonLimit ?? '16kb', type: ['application/json', 'application/*+json'] }));
+  router.use(healthRouter(deps.health));
+  router.use(productsRouter({ catalog: deps.catalog }));
+  router.use(
+    checkoutRouter({
+      ...deps.checkout,
+      catalog: deps.catalog,
+      origins: deps.origins,
+      logger: deps.logger,
+      adminToken: deps.admin.token,
+    }),
+  );
+  router.use(adminRouter({ adminToken: deps.admin.token, queries: deps.admin.queries }));
+  router.use(notFound);
+  router.use(problemHandler(deps.logger));
+  return router;
+}

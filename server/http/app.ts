@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express from 'express';
+import type { Express, Router } from 'express';
+import helmet from 'helmet';
+import type { Logger } from '../logger.js';
+import { notFound, problemHandler } from './problem-handler.js';
+import { requestId } from './request-id.js';
+
+export type AppOptions = {
+  /** The kit's API router (`createKit(...).router`), mounted at `/api`. */
+  api: Router;
+  logger: Logger;
+  /** The folder holding `widget/` and `demo/` builds. Missing folders are simply not served. */
+  distDir?: string;
+  /** Origins the demo pages may frame (the checkout pages: Polar's or the emulator's). */
+  frameOrigins?: readonly string[];
+};
+
+/** Files whose names carry a content hash (`chunk-3fa9c1d2.js`) never change, so browsers may keep them. */
+const HASHED_NAME = /[.-][A-Za-z0-9_-]{8,}\.(?:m?js|css|map|woff2?|svg|png|webp)$/;
+
+/**
+ * The standalone kit: helmet headers, the API under `/api`, the widget build under `/widget/` (loadable from
+ * any site), the demo build at `/` when it exists, and problem responses for everything else.
+ */
+export function createApp(options: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestId);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'frame-src': ["'self'", 'https://polar.sh', 'https://sandbox.polar.sh', ...(options.frameOrigins ?? [])],
+          'img-src': ["'self'", 'data:', 'https:'],
+        },
+      },
+    }),
+  );
+  app.use('/api', options.api);
+
+  const distDir = options.distDir;
+  const widgetDir = distDir === undefined ? null : path.join(distDir, 'widget');
+  app.use('/widget', (_req, res, next) => {
+    // Any site may load the widget script: that is its whole purpose.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    next();
+  });
+  if (widgetDir !== null && existsSync(widgetDir)) {
+    app.use(
+      '/widget',
+      express.static(widgetDir, {
+        index: false,
+        fallthrough: true,
+        setHeaders: (res, file) => {
+          res.setHeader(
+            'Cache-Control',
+            HASHED_NAME.test(path.basename(file)) ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
+          );
+        },
+      }),
+    );
+  }
+  const demoDir = distDir === undefined ? null : path.join(distDir, 'demo');
+  if (demoDir !== null && existsSync(demoDir)) {
+    app.use(
+      express.static(demoDir, {
+        setHeaders: (res, file) => {
+          res.setHeader('Cache-Control', HASHED_NAME.test(path.basename(file)) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        },
+      }),
+    );
+  }
+  app.use(notFound);
+  app.use(problemHandler(options.logger));
+  return app;
+}

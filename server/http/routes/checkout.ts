@@ -1,0 +1,282 @@
+import { createHash } from 'node:crypto';
+import { Router } from 'express';
+import type { Request } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { CHECKOUT_ID_PLACEHOLDER } from '../../../contract/contract.js';
+import type { CheckoutResponse, CheckoutStatus, CheckoutStatusResponse } from '../../../contract/contract.js';
+import { parseOrigin } from '../../config.js';
+import { AppError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { PolarCheckout, PolarGateway } from '../../polar/gateway.js';
+import type { ProductCatalog } from '../../product-catalog.js';
+import { hasAdminToken } from '../admin-auth.js';
+import type { OriginPolicy } from '../origins.js';
+import { parseBody } from '../validation.js';
+
+/** What the checkout routes need to know about a checkout the kit stored. */
+export type StoredCheckout = {
+  id: string;
+  status: CheckoutStatus;
+  url: string;
+  clientSecret: string;
+  expiresAt: string;
+  requestHash: string | null;
+};
+
+/** The checkout records the routes read and write (backed by the checkouts repository). */
+export type CheckoutRecords = {
+  insert(polarCheckout: PolarCheckout, options: { idempotencyKey?: string; requestHash?: string }): void;
+  get(id: string): StoredCheckout | null;
+  findByIdempotencyKey(key: string): StoredCheckout | null;
+  upsertFromPolar(polarCheckout: PolarCheckout): void;
+  /** The status answer, from the kit's own tables (order and subscription appear once their webhooks did). */
+  status(id: string): CheckoutStatusResponse | null;
+};
+
+/** The host application's customer for this request (its id becomes Polar's `external_customer_id`). */
+export type IdentifyCustomer = (req: Request) => string | null | undefined | Promise<string | null | undefined>;
+
+export type CheckoutDeps = {
+  gateway: PolarGateway;
+  catalog: ProductCatalog;
+  checkouts: CheckoutRecords;
+  origins: OriginPolicy;
+  /** The default success URL; may contain `{CHECKOUT_ID}`. */
+  successUrl: string;
+  adminToken: string | null;
+  identify?: IdentifyCustomer;
+  logger: Logger;
+  /** Checkout creations per client IP per minute. @default 60 */
+  createLimitPerMinute?: number;
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const REFRESHABLE: ReadonlySet<CheckoutStatus> = new Set(['open', 'confirmed']);
+
+const metadataValue = z.union([z.string().max(500), z.number().finite(), z.boolean()]);
+
+/** `POST /api/checkout` body. Unknown keys are refused, so a typo is not silently dropped. */
+export const CheckoutRequestSchema = z.strictObject({
+  product_id: z.string().regex(GUID, 'must be a product id (UUID)'),
+  email: z.email('must be an email address').max(320).optional(),
+  customer_name: z.string().trim().min(1).max(256).optional(),
+  metadata: z
+    .record(z.string().min(1).max(40), metadataValue)
+    .refine((value) => Object.keys(value).length <= 50, 'at most 50 keys')
+    .optional(),
+  success_url: z.string().min(1).max(2048).optional(),
+  embed_origin: z.string().min(1).max(2048).optional(),
+  discount_code: z.string().trim().min(1).max(256).optional(),
+  amount: z.number().int().min(0).max(999_999_999).optional(),
+  /** Only honoured with the admin token; browsers never choose whose checkout it is. */
+  external_customer_id: z.string().trim().min(1).max(256).optional(),
+});
+type CheckoutRequestBody = z.infer<typeof CheckoutRequestSchema>;
+
+/** `POST /checkout` and `GET /checkout/:id`. */
+export function checkoutRouter(deps: CheckoutDeps): Router {
+  const router = Router();
+  const inFlight = new Map<string, Promise<CheckoutResponse>>();
+
+  const createLimiter = rateLimit({
+    windowMs: 60_000,
+    limit: deps.createLimitPerMinute ?? 60,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, res, next, options) => {
+      res.setHeader('Retry-After', String(Math.ceil(options.windowMs / 1000)));
+      next(new AppError('RATE_LIMITED', { detail: 'Too many checkouts from this address; try again in a minute.' }));
+    },
+  });
+
+  router.post('/checkout', createLimiter, async (req, res) => {
+    const body = parseBody(CheckoutRequestSchema, req);
+    const key = req.get('idempotency-key');
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new AppError('VALIDATION_FAILED', {
+        detail: 'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+        errors: [{ path: 'Idempotency-Key', code: 'INVALID_IDEMPOTENCY_KEY' }],
+      });
+    }
+    const externalCustomerId = await resolveExternalCustomer(deps, req, body);
+    const requestHash = hashRequest(body, externalCustomerId);
+
+    if (key === undefined) {
+      res.status(201).json(await createCheckout(deps, req, body, externalCustomerId));
+      return;
+    }
+    const existing = deps.checkouts.findByIdempotencyKey(key);
+    if (existing) {
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(201).json(replay(existing, requestHash));
+      return;
+    }
+    let pending = inFlight.get(key);
+    if (pending === undefined) {
+      pending = createCheckout(deps, req, body, externalCustomerId, { idempotencyKey: key, requestHash }).finally(() =>
+        inFlight.delete(key),
+      );
+      inFlight.set(key, pending);
+      res.status(201).json(await pending);
+      return;
+    }
+    // Same key while the first request is still talking to Polar: wait for it, then answer like a replay.
+    await pending.catch(() => undefined);
+    const stored = deps.checkouts.findByIdempotencyKey(key);
+    if (!stored) return void res.status(201).json(await pending);
+    res.setHeader('Idempotent-Replayed', 'true');
+    res.status(201).json(replay(stored, requestHash));
+  });
+
+  router.get('/checkout/:id', async (req, res) => {
+    const id = req.params.id;
+    const stored = GUID.test(id) ? deps.checkouts.get(id) : null;
+    if (!stored) throw new AppError('CHECKOUT_NOT_FOUND', { detail: 'No checkout with that id was created here.' });
+    if (REFRESHABLE.has(stored.status)) {
+      try {
+        const fresh = await deps.gateway.getCheckout(id);
+        if (fresh) deps.checkouts.upsertFromPolar(fresh);
+      } catch (error) {
+        // The page keeps polling; answering from the database is better than failing the poll.
+        deps.logger.warn({ err: error, checkoutId: id }, 'checkout refresh from Polar failed');
+      }
+    }
+    const status = deps.checkouts.status(id);
+    if (!status) throw new AppError('CHECKOUT_NOT_FOUND', { detail: 'No checkout with that id was created here.' });
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(status);
+  });
+
+  return router;
+}
+
+async function createCheckout(
+  deps: CheckoutDeps,
+  req: Request,
+  body: CheckoutRequestBody,
+  externalCustomerId: string | undefined,
+  idempotency: { idempotencyKey?: string; requestHash?: string } = {},
+): Promise<CheckoutResponse> {
+  const successUrl = body.success_url ?? deps.successUrl;
+  if (body.success_url !== undefined && !deps.origins.allowsUrl(successUrl)) {
+    throw new AppError('ORIGIN_NOT_ALLOWED', {
+      detail: 'success_url must be an http(s) URL on an allowed origin (KIT_ALLOWED_ORIGINS).',
+      errors: [{ path: 'success_url', code: 'ORIGIN_NOT_ALLOWED' }],
+    });
+  }
+  if (successUrl.includes(CHECKOUT_ID_PLACEHOLDER) && !isPlaceholderInQuery(successUrl)) {
+    throw new AppError('VALIDATION_FAILED', {
+      detail: `${CHECKOUT_ID_PLACEHOLDER} only works in the query of success_url, e.g. ?checkout_id=${CHECKOUT_ID_PLACEHOLDER}.`,
+      errors: [{ path: 'success_url', code: 'PLACEHOLDER_NOT_IN_QUERY' }],
+    });
+  }
+  const embedOrigin = resolveEmbedOrigin(deps, req, body);
+  const product = await deps.catalog.requirePurchasable(body.product_id);
+  const discountId = body.discount_code === undefined ? undefined : await findDiscount(deps, body.discount_code);
+
+  const checkout = await deps.gateway.createCheckout({
+    productId: product.id,
+    successUrl,
+    ...(body.email !== undefined ? { customerEmail: body.email } : {}),
+    ...(body.customer_name !== undefined ? { customerName: body.customer_name } : {}),
+    ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
+    ...(embedOrigin !== undefined ? { embedOrigin } : {}),
+    ...(externalCustomerId !== undefined ? { externalCustomerId } : {}),
+    ...(discountId !== undefined ? { discountId } : {}),
+    ...(body.amount !== undefined ? { amount: body.amount } : {}),
+  });
+  deps.checkouts.insert(checkout, idempotency);
+  return {
+    checkout_id: checkout.id,
+    checkout_url: checkout.url,
+    client_secret: checkout.client_secret,
+    expires_at: checkout.expires_at,
+    status: checkout.status,
+  };
+}
+
+async function resolveExternalCustomer(deps: CheckoutDeps, req: Request, body: CheckoutRequestBody): Promise<string | undefined> {
+  if (body.external_customer_id !== undefined) {
+    if (!hasAdminToken(req.get('authorization'), deps.adminToken)) {
+      throw new AppError('FORBIDDEN', {
+        detail: 'external_customer_id is set by the shop (identify hook or admin token), never by the browser.',
+        errors: [{ path: 'external_customer_id', code: 'NOT_ALLOWED_FROM_BROWSER' }],
+      });
+    }
+    return body.external_customer_id;
+  }
+  if (!deps.identify) return undefined;
+  const id = await deps.identify(req);
+  return typeof id === 'string' && id.length > 0 ? id : undefined;
+}
+
+function resolveEmbedOrigin(deps: CheckoutDeps, req: Request, body: CheckoutRequestBody): string | undefined {
+  if (body.embed_origin !== undefined) {
+    const origin = parseOrigin(body.embed_origin);
+    if (origin === null || !deps.origins.allows(origin)) {
+      throw new AppError('ORIGIN_NOT_ALLOWED', {
+        detail: 'embed_origin must be the origin (scheme://host[:port]) of a page on an allowed origin.',
+        errors: [{ path: 'embed_origin', code: 'ORIGIN_NOT_ALLOWED' }],
+      });
+    }
+    return origin;
+  }
+  // A browser's own Origin header: the page that asked is the page that will embed the checkout.
+  const header = req.get('origin');
+  if (header === undefined) return undefined;
+  const origin = parseOrigin(header);
+  return origin !== null && deps.origins.allows(origin) ? origin : undefined;
+}
+
+async function findDiscount(deps: CheckoutDeps, code: string): Promise<string> {
+  const id = await deps.gateway.findDiscountIdByCode(code);
+  if (id === null) {
+    throw new AppError('VALIDATION_FAILED', {
+      detail: 'That discount code does not exist.',
+      errors: [{ path: 'discount_code', code: 'UNKNOWN_DISCOUNT_CODE' }],
+    });
+  }
+  return id;
+}
+
+function replay(existing: StoredCheckout, requestHash: string): CheckoutResponse {
+  if (existing.requestHash !== requestHash) {
+    throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+      detail: 'This Idempotency-Key was already used with a different request body; use a new key.',
+    });
+  }
+  return {
+    checkout_id: existing.id,
+    checkout_url: existing.url,
+    client_secret: existing.clientSecret,
+    expires_at: existing.expiresAt,
+    status: existing.status,
+  };
+}
+
+/** A stable hash of what the request asks for (keys sorted), so a retried request matches its first try. */
+function hashRequest(body: CheckoutRequestBody, externalCustomerId: string | undefined): string {
+  return createHash('sha256')
+    .update(canonicalJson({ ...body, external_customer_id: externalCustomerId ?? null }))
+    .digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function isPlaceholderInQuery(url: string): boolean {
+  const queryStart = url.indexOf('?');
+  const hashStart = url.indexOf('#');
+  const at = url.indexOf(CHECKOUT_ID_PLACEHOLDER);
+  return queryStart !== -1 && at > queryStart && (hashStart === -1 || at < hashStart);
+}
