@@ -7,9 +7,10 @@
  * - Success is a 2xx answer within `attemptTimeoutMs`; redirects are not followed, so a 3xx is a failure.
  * - Up to `maxAttempts` attempts, with dramatiq's exponential backoff and jitter (factor 2 s, at most 20 min),
  *   multiplied by `timeScale`.
- * - Per-endpoint order: an event waits while an earlier event of the same endpoint is still pending (in flight
- *   or waiting for a retry), but only for a bounded time, as Polar's FIFO guard does (1 min, times `timeScale`).
- *   So a healthy receiver sees events in creation order, and one stuck event cannot hold back the others forever.
+ * - Per-endpoint order: an endpoint has one request on the wire at a time, oldest event first, so a healthy
+ *   receiver sees events in creation order. An event whose predecessor failed and waits for a retry waits with
+ *   it, but only for a bounded time (counted from its creation), as Polar's FIFO guard does (1 min, times
+ *   `timeScale`); after that it is sent anyway, so one broken event cannot hold back the others forever.
  * - An event whose last attempt failed is marked failed; 10 consecutive failed events disable the endpoint.
  *
  * Clocks: `now()` (the emulator's clock, which tests may move) stamps the log and the envelope; the
@@ -360,15 +361,22 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     }
     const t = Date.now();
     let wake = Infinity;
-    let earlierPending = false;
+    let behindInFlight = false; // an earlier event is on the wire: wait for its answer (at most attemptTimeoutMs)
+    let behindPending = false; // an earlier event waits for a retry: wait for it, at most orderingTimeoutMs
     for (const d of [...ep.queue]) {
-      if (!d.inFlight) {
-        const heldUntil = earlierPending ? d.enqueuedAt + orderingTimeoutMs : -Infinity;
+      if (d.inFlight) {
+        behindInFlight = true;
+      } else if (!behindInFlight) {
+        const heldUntil = behindPending ? d.enqueuedAt + orderingTimeoutMs : -Infinity;
         const readyAt = Math.max(d.notBefore, heldUntil);
-        if (readyAt <= t) startAttempt(ep, d);
-        else wake = Math.min(wake, readyAt);
+        if (readyAt <= t) {
+          startAttempt(ep, d);
+          behindInFlight = true;
+        } else {
+          wake = Math.min(wake, readyAt);
+        }
       }
-      earlierPending = true;
+      behindPending = true;
     }
     schedule(ep, wake);
     settleDrainWaiters();

@@ -347,6 +347,20 @@ describe('webhook ordering', () => {
     expect(d.deliveries().map((x) => x.status)).toEqual(types.map(() => 'succeeded'));
   });
 
+  it('never overtakes an event still on the wire, however slow the receiver', async () => {
+    const r = await receiver();
+    r.respondWith(() => ({ status: 200, delayMs: 80 }));
+    const d = dispatcher({ orderingTimeoutMs: 1 });
+    d.createEndpoint({ url: r.url });
+    for (let i = 0; i < 4; i++) d.emit('order.updated', { i });
+    await d.drain();
+    expect(r.received.map((x) => (JSON.parse(x.body) as { data: { i: number } }).data.i)).toEqual([
+      0, 1, 2, 3,
+    ]);
+    const gaps = r.received.slice(1).map((x, i) => x.receivedAt - (r.received[i]?.receivedAt ?? 0));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(75); // one request at a time
+  });
+
   it('keeps order per endpoint, not across endpoints: a failing endpoint does not hold back another', async () => {
     const good = await receiver();
     const bad = await receiver();
