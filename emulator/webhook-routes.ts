@@ -27,6 +27,14 @@ export function webhookEndpointsRouter(d: WebhookDispatcher): express.Router {
       ]);
       return;
     }
+    // Polar's WebhookEndpointCreate requires these; the programmatic path (start-up registration) does not.
+    const missing: ValidationDetail = ['url', 'format', 'events']
+      .filter((key) => body[key] === undefined)
+      .map((key) => ({ loc: ['body', key], msg: 'Field required', type: 'missing', input: body }));
+    if (missing.length > 0) {
+      sendValidation(res, missing);
+      return;
+    }
     const created = d.createEndpoint(body as Parameters<WebhookDispatcher['createEndpoint']>[0]);
     res.status(201).json(created);
   });

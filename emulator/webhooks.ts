@@ -55,6 +55,11 @@ export type WebhookDispatcherOptions = {
    * @default 60_000 * timeScale
    */
   orderingTimeoutMs?: number;
+  /**
+   * How many events the delivery log keeps; the oldest finished ones are forgotten beyond that.
+   * @default 10_000
+   */
+  maxLogEntries?: number;
   /** The emulator's clock, for `created_at`, attempt times and the envelope `timestamp`. @default () => new Date() */
   now?: () => Date;
 };
@@ -213,6 +218,7 @@ const BACKOFF_FACTOR_MS = 2_000;
 const BACKOFF_MAX_MS = 20 * 60_000;
 const ORDERING_TIMEOUT_MS = 60_000;
 const RESPONSE_SNIPPET_CHARS = 1_000;
+const DEFAULT_MAX_LOG_ENTRIES = 10_000;
 const STATE_VERSION = 1;
 
 const eventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
@@ -267,12 +273,18 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const orderingTimeoutMs = options.orderingTimeoutMs ?? ORDERING_TIMEOUT_MS * timeScale;
   const now = options.now ?? (() => new Date());
+  const maxLogEntries = options.maxLogEntries ?? DEFAULT_MAX_LOG_ENTRIES;
   if (!options.organizationId) throw new TypeError('createWebhookDispatcher: `organizationId` is required');
   if (!(timeScale >= 0))
     throw new RangeError(`createWebhookDispatcher: \`timeScale\` must be >= 0, got ${timeScale}`);
   if (!(attemptTimeoutMs > 0)) {
     throw new RangeError(
       `createWebhookDispatcher: \`attemptTimeoutMs\` must be > 0, got ${attemptTimeoutMs}`,
+    );
+  }
+  if (!Number.isInteger(maxLogEntries) || maxLogEntries < 1) {
+    throw new RangeError(
+      `createWebhookDispatcher: \`maxLogEntries\` must be an integer >= 1, got ${maxLogEntries}`,
     );
   }
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
@@ -458,6 +470,22 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     else ep.queue.splice(at, 0, d);
   }
 
+  /** Forgets the oldest finished records beyond `maxLogEntries`; pending ones are always kept. */
+  function trimLog(): void {
+    let excess = log.length - maxLogEntries;
+    if (excess <= 0) return;
+    for (let i = 0; i < log.length && excess > 0;) {
+      const d = log[i];
+      if (d && d.record.status !== 'pending') {
+        log.splice(i, 1);
+        byId.delete(d.record.webhook_id);
+        excess -= 1;
+      } else {
+        i += 1;
+      }
+    }
+  }
+
   function abortAll(): void {
     for (const d of log) d.inFlight?.abort();
     for (const ep of endpoints.values()) {
@@ -608,6 +636,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         byId.set(d.record.webhook_id, d);
         enqueue(ep, d);
       }
+      trimLog();
       for (const ep of targets) pump(ep);
     },
 

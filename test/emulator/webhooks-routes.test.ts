@@ -170,6 +170,19 @@ describe('/v1/webhooks/endpoints through SDK 1.x', () => {
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as { detail: Array<{ type: string }> }).detail[0]?.type).toBe('json_invalid');
 
+    const incomplete = await fetch(`${h.url}/v1/webhooks/endpoints`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'http://127.0.0.1:1/x' }),
+    });
+    expect(incomplete.status).toBe(422);
+    expect(
+      ((await incomplete.json()) as { detail: Array<{ loc: unknown[] }> }).detail.map((x) => x.loc),
+    ).toEqual([
+      ['body', 'format'],
+      ['body', 'events'],
+    ]);
+
     const paging = await fetch(`${h.url}/v1/webhooks/endpoints?limit=101`, {
       headers: { authorization: 'Bearer t' },
     });

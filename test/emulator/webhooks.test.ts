@@ -593,6 +593,19 @@ describe('state', () => {
     expect(after.deliveries()[0]?.status).toBe('succeeded');
   });
 
+  it('keeps the newest maxLogEntries events in the log', async () => {
+    const r = await receiver();
+    const d = dispatcher({ maxLogEntries: 3 });
+    d.createEndpoint({ url: r.url });
+    for (let i = 0; i < 5; i++) {
+      d.emit('order.updated', { i });
+      await d.drain();
+    }
+    const kept = d.deliveries().map((x) => (JSON.parse(x.payload) as { data: { i: number } }).data.i);
+    expect(kept).toEqual([2, 3, 4]);
+    expect(() => createWebhookDispatcher({ organizationId: 'o', maxLogEntries: 0 })).toThrow(RangeError);
+  });
+
   it('rejects a state it did not write', () => {
     const d = dispatcher();
     expect(() => d.importState({ version: 99 })).toThrow(TypeError);
