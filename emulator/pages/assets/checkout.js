@@ -579,7 +579,11 @@ function succeed() {
   const successUrl = externalSuccessUrl();
   const canMessage = Boolean(checkout.embed_origin && inFrame);
   if (canMessage) {
-    post('success', { successURL: successUrl ?? location.href, redirect: Boolean(successUrl) });
+    const confirmationUrl = `${location.origin}/checkout/${encodeURIComponent(clientSecret)}/confirmation`;
+    post('success', {
+      successURL: successUrl ?? checkout.success_url ?? confirmationUrl,
+      redirect: Boolean(successUrl),
+    });
     // The parent navigates to an external success URL itself; meanwhile this frame shows the confirmation.
     return showConfirmation();
   }

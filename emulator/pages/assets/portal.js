@@ -1,5 +1,5 @@
 // @ts-check
-/* global document, location, URLSearchParams */
+/* global document, location, URLSearchParams, CSS, HTMLElement */
 /**
  * The emulator's customer portal: the customer's orders, subscriptions (cancel at period end and resume) and
  * license keys, read through Polar's customer-portal API with the customer session token as bearer.
@@ -29,6 +29,8 @@ const root = /** @type {HTMLElement} */ (document.getElementById('app'));
 const token = new URLSearchParams(location.search).get('customer_session_token') ?? '';
 /** Whether a subscription action is in flight. */
 let busy = false;
+/** The subscription whose button gets the focus back after the page re-renders. */
+let focusAfterLoad = '';
 
 function invalidLink() {
   showMessage(
@@ -73,10 +75,12 @@ function ordersSection(orders) {
             {},
             orders.map((order) =>
               h('tr', { 'data-order-id': order.id }, [
-                h('td', {}, [order.product?.name ?? order.description ?? 'Order']),
-                h('td', {}, [formatMoney(order.total_amount, order.currency)]),
-                h('td', {}, [formatDate(order.created_at)]),
-                h('td', {}, [badge(order.status, order.status === 'paid' ? 'good' : 'neutral')]),
+                h('td', { 'data-label': 'Product' }, [order.product?.name ?? order.description ?? 'Order']),
+                h('td', { 'data-label': 'Amount' }, [formatMoney(order.total_amount, order.currency)]),
+                h('td', { 'data-label': 'Date' }, [formatDate(order.created_at)]),
+                h('td', { 'data-label': 'Status' }, [
+                  badge(order.status, order.status === 'paid' ? 'good' : 'neutral'),
+                ]),
               ]),
             ),
           ),
@@ -105,6 +109,7 @@ async function updateSubscription(sub, cancel) {
   });
   busy = false;
   if (result.status === 401) return invalidLink();
+  focusAfterLoad = sub.id;
   await load(
     result.ok
       ? cancel
@@ -186,16 +191,18 @@ function licenseKeysSection(keys) {
             {},
             keys.map((key) =>
               h('tr', { 'data-license-key-id': key.id }, [
-                h('td', {}, [
+                h('td', { 'data-label': 'Key' }, [
                   h('code', {}, [key.display_key]),
                   h('details', {}, [
                     h('summary', {}, ['Show key']),
                     h('code', { class: 'full-key' }, [key.key]),
                   ]),
                 ]),
-                h('td', {}, [badge(key.status, key.status === 'granted' ? 'good' : 'neutral')]),
-                h('td', {}, [activations(key)]),
-                h('td', {}, [key.expires_at ? formatDate(key.expires_at) : 'Never']),
+                h('td', { 'data-label': 'Status' }, [
+                  badge(key.status, key.status === 'granted' ? 'good' : 'neutral'),
+                ]),
+                h('td', { 'data-label': 'Activations' }, [activations(key)]),
+                h('td', { 'data-label': 'Expires' }, [key.expires_at ? formatDate(key.expires_at) : 'Never']),
               ]),
             ),
           ),
@@ -239,6 +246,12 @@ async function load(notice = null, error = null) {
     ordersSection(/** @type {Order[]} */ (orders)),
     licenseKeysSection(/** @type {LicenseKey[]} */ (keys)),
   ]);
+  if (focusAfterLoad) {
+    const card = root.querySelector(`[data-subscription-id="${CSS.escape(focusAfterLoad)}"]`);
+    const target = card?.querySelector('button') ?? card?.querySelector('h3');
+    if (target instanceof HTMLElement) target.focus();
+    focusAfterLoad = '';
+  }
 }
 
 void load();
