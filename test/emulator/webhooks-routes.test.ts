@@ -287,7 +287,7 @@ describe('/v1/webhooks/endpoints through SDK 0.49 (strict schemas)', () => {
       events: ['checkout.created'],
     });
     const checkout = (
-      await import('../../../shared/polar-fixtures/checkout.json', { with: { type: 'json' } })
+      await import('../fixtures/polar/checkout.json', { with: { type: 'json' } })
     ).default;
     h.dispatcher.emit('checkout.created', checkout);
     await h.dispatcher.drain();

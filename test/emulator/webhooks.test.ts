@@ -13,7 +13,7 @@ import {
 } from '../../emulator/webhooks.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
-const FIXTURE_URL = new URL('../../../shared/polar-fixtures/webhook-order-paid.json', import.meta.url);
+const FIXTURE_URL = new URL('../fixtures/polar/webhook-order-paid.json', import.meta.url);
 const orderPaidFixture = JSON.parse(readFileSync(FIXTURE_URL, 'utf8')) as { type: string; data: object };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
