@@ -95,11 +95,12 @@ const SERVERS = ['local', 'sandbox', 'production'] as const;
 const SECRET_VARS = new Set(['POLAR_ACCESS_TOKEN', 'POLAR_WEBHOOK_SECRET', 'KIT_ADMIN_TOKEN', 'DATABASE_URL']);
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-const port = z.coerce
-  .number({ error: 'must be a whole number from 1 to 65535' })
-  .int('must be a whole number from 1 to 65535')
-  .min(1, 'must be a whole number from 1 to 65535')
-  .max(65535, 'must be a whole number from 1 to 65535');
+const PORT_MESSAGE = 'must be a whole number from 0 to 65535 (0 picks any free port)';
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, PORT_MESSAGE)
+  .transform(Number)
+  .refine((value) => value <= 65535, PORT_MESSAGE);
 
 const httpUrl = z.string().refine(isHttpUrl, 'must be an absolute http:// or https:// URL');
 
