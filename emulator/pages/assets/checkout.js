@@ -68,7 +68,8 @@ function externalSuccessUrl() {
   if (!url) return null;
   try {
     const parsed = new URL(url, location.href);
-    if (parsed.origin === location.origin && /^\/checkout\/[^/]+\/confirmation\/?$/.test(parsed.pathname)) {
+    // Compared by path: the public URL the emulator was given may differ from the origin serving this page.
+    if (parsed.pathname.replace(/\/$/, '') === `/checkout/${encodeURIComponent(clientSecret)}/confirmation`) {
       return null;
     }
   } catch {
