@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createPolar, errors as polarErrors } from '@polar-sh/sdk/2026-10';
@@ -286,9 +287,9 @@ describe('/v1/webhooks/endpoints through SDK 0.49 (strict schemas)', () => {
       secret: 'polar_whs_legacy',
       events: ['checkout.created'],
     });
-    const checkout = (
-      await import('../fixtures/polar/checkout.json', { with: { type: 'json' } })
-    ).default;
+    const checkout = JSON.parse(
+      readFileSync(new URL('../fixtures/polar/checkout.json', import.meta.url), 'utf8'),
+    ) as object;
     h.dispatcher.emit('checkout.created', checkout);
     await h.dispatcher.drain();
     const [got] = h.receiver.received;
