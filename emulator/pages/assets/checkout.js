@@ -90,6 +90,7 @@ function closeCheckout() {
 
 /** @param {Checkout} c */
 function priceLabel(c) {
+  if ((c.total_amount ?? c.amount) === 0) return 'Free';
   const money = formatMoney(c.total_amount ?? c.amount, c.currency, 'en-US');
   const product = c.product;
   if (product?.is_recurring)
@@ -103,9 +104,7 @@ function buttonLabel(c) {
   const product = c.product;
   if (product?.is_recurring) {
     const interval = formatInterval(product.recurring_interval, product.recurring_interval_count);
-    return (c.total_amount ?? c.amount) === 0
-      ? `Subscribe — free ${interval}`
-      : `Subscribe — ${money} ${interval}`;
+    return (c.total_amount ?? c.amount) === 0 ? 'Subscribe — free' : `Subscribe — ${money} ${interval}`;
   }
   return (c.total_amount ?? c.amount) === 0 ? `Pay ${money} — free` : `Pay ${money}`;
 }
