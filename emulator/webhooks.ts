@@ -298,8 +298,10 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const byId = new Map<string, DeliveryState>();
   const drainWaiters: Array<() => void> = [];
   const inFlight = new Set<Promise<void>>();
-  const httpAgent = new http.Agent({ keepAlive: true });
-  const httpsAgent = new https.Agent({ keepAlive: true });
+  // A fresh connection per attempt: reusing an idle keep-alive socket the receiver is closing would turn into a
+  // spurious failed attempt (ECONNRESET), and deliveries are rare enough that the handshake costs nothing.
+  const httpAgent = new http.Agent({ keepAlive: false });
+  const httpsAgent = new https.Agent({ keepAlive: false });
   let seq = 0;
   let closed = false;
 
