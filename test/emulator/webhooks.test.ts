@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { webhooks as polarWebhooks } from '@polar-sh/sdk/2026-10';
 import { validateEvent as validateEvent049, WebhookVerificationError } from 'polar-sdk-strict/webhooks';
+import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -345,6 +346,43 @@ describe('webhook ordering', () => {
     const seen = r.received.map((x) => (JSON.parse(x.body) as { type: string }).type);
     expect(seen).toEqual(['order.created', 'order.created', ...types]);
     expect(d.deliveries().map((x) => x.status)).toEqual(types.map(() => 'succeeded'));
+  });
+
+  it('delivers in creation order, one event at a time, for any pattern of transient failures', async () => {
+    const r = await receiver();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 6 }),
+        async (failures) => {
+          const seen = new Map<number, number>();
+          r.respondWith((got) => {
+            const i = (JSON.parse(got.body) as { data: { i: number } }).data.i;
+            const n = seen.get(i) ?? 0;
+            seen.set(i, n + 1);
+            return { status: n < (failures[i] ?? 0) ? 500 : 200 };
+          });
+          const start = r.received.length;
+          const d = createWebhookDispatcher({
+            organizationId: 'o',
+            timeScale: 0.0005,
+            orderingTimeoutMs: 60_000,
+          });
+          try {
+            d.createEndpoint({ url: r.url });
+            failures.forEach((_, i) => d.emit('order.updated', { i }));
+            await d.drain();
+          } finally {
+            await d.close();
+          }
+          const order = r.received
+            .slice(start)
+            .map((x) => (JSON.parse(x.body) as { data: { i: number } }).data.i);
+          const expected = failures.flatMap((k, i) => Array.from({ length: k + 1 }, () => i));
+          expect(order).toEqual(expected);
+        },
+      ),
+      { numRuns: 15 },
+    );
   });
 
   it('never overtakes an event still on the wire, however slow the receiver', async () => {
