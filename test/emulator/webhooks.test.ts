@@ -148,6 +148,47 @@ describe('webhook delivery', () => {
     }
   });
 
+  it('sends envelopes that SDK 0.49 parses for every event type the kit handles', async () => {
+    const fixture = (name: string) =>
+      JSON.parse(readFileSync(new URL(`../fixtures/polar/${name}.json`, import.meta.url), 'utf8')) as object;
+    const cases: Array<[string, object]> = [
+      ...['checkout.created', 'checkout.updated'].map((t): [string, object] => [t, fixture('checkout')]),
+      ...['customer.created', 'customer.updated'].map((t): [string, object] => [t, fixture('customer')]),
+      ['customer.state_changed', fixture('customer-state')],
+      ...['order.created', 'order.paid', 'order.updated', 'order.refunded'].map((t): [string, object] => [
+        t,
+        fixture('order'),
+      ]),
+      ...['product.created', 'product.updated'].map((t): [string, object] => [
+        t,
+        fixture('product-recurring'),
+      ]),
+      ...[
+        'subscription.created',
+        'subscription.active',
+        'subscription.updated',
+        'subscription.canceled',
+        'subscription.uncanceled',
+        'subscription.past_due',
+        'subscription.revoked',
+      ].map((t): [string, object] => [t, fixture('subscription')]),
+    ];
+    const r = await receiver();
+    const d = dispatcher();
+    const endpoint = d.createEndpoint({
+      url: r.url,
+      secret: 'polar_whs_legacy',
+      events: cases.map(([t]) => t),
+    });
+    for (const [type, data] of cases) d.emit(type, data);
+    await d.drain();
+    expect(r.received).toHaveLength(cases.length);
+    for (const [i, got] of r.received.entries()) {
+      const parsed = validateEvent049(got.body, got.headers, endpoint.secret);
+      expect(parsed.type).toBe(cases[i]?.[0]);
+    }
+  });
+
   it('signs the exact bytes it sends, whatever the data holds', async () => {
     const r = await receiver();
     const d = dispatcher();
