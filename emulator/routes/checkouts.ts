@@ -1,0 +1,98 @@
+/**
+ * Checkout sessions: the server API (`POST/GET /v1/checkouts/`) and the public client endpoints the hosted
+ * page uses (`/v1/checkouts/client/{client_secret}`).
+ */
+import express from 'express';
+import { z } from 'zod';
+import { checkoutJson } from '../objects.js';
+import type { EmulatorStore } from '../store.js';
+import { byList, paginate, parse } from './query.js';
+import { addressInput, email, httpUrl, metadataInput } from './schemas.js';
+
+const createBody = z.object({
+  products: z.array(z.string()).min(1),
+  customer_email: email.nullable().optional(),
+  customer_name: z.string().nullable().optional(),
+  external_customer_id: z.string().min(1).nullable().optional(),
+  customer_external_id: z.string().min(1).nullable().optional(),
+  customer_id: z.string().nullable().optional(),
+  metadata: metadataInput.optional(),
+  customer_metadata: metadataInput.optional(),
+  success_url: httpUrl.nullable().optional(),
+  return_url: httpUrl.nullable().optional(),
+  embed_origin: z.string().nullable().optional(),
+  amount: z.number().int().min(0).nullable().optional(),
+  discount_id: z.string().nullable().optional(),
+  allow_discount_codes: z.boolean().optional(),
+  require_billing_address: z.boolean().optional(),
+  allow_trial: z.boolean().nullable().optional(),
+  is_business_customer: z.boolean().optional(),
+  customer_billing_address: addressInput.nullable().optional(),
+  locale: z.string().nullable().optional(),
+});
+
+const clientUpdateBody = z.object({
+  customer_email: email.nullable().optional(),
+  customer_name: z.string().nullable().optional(),
+  amount: z.number().int().min(0).nullable().optional(),
+  product_id: z.string().nullable().optional(),
+  discount_code: z.string().nullable().optional(),
+});
+
+const cardBody = z.object({
+  number: z.string().min(1),
+  exp_month: z.coerce.number().int(),
+  exp_year: z.coerce.number().int(),
+  cvc: z.string(),
+  name: z.string().nullable().optional(),
+});
+
+const confirmBody = z.object({
+  customer_email: email.nullable().optional(),
+  customer_name: z.string().nullable().optional(),
+  amount: z.number().int().min(0).nullable().optional(),
+  card: cardBody.nullable().optional(),
+  discount_code: z.string().nullable().optional(),
+});
+
+export function checkoutsRouter(store: EmulatorStore): express.Router {
+  const router = express.Router();
+  router.post('/', (req, res) => {
+    const body = parse(createBody, req.body);
+    const checkout = store.createCheckout({
+      ...body,
+      external_customer_id: body.external_customer_id ?? body.customer_external_id ?? null,
+    });
+    res.status(201).json(checkoutJson(checkout, store.ctx));
+  });
+  router.get('/', (req, res) => {
+    const items = store.state.checkouts
+      .filter(byList(req, 'product_id', (c) => c.product_id))
+      .filter(byList(req, 'customer_id', (c) => c.customer_id))
+      .filter(byList(req, 'external_customer_id', (c) => c.external_customer_id))
+      .filter(byList(req, 'status', (c) => c.status));
+    res.json(paginate(req, items, (c) => checkoutJson(c, store.ctx)));
+  });
+
+  router.get('/client/:clientSecret', (req, res) => {
+    res.json(checkoutJson(store.checkoutByClientSecret(req.params.clientSecret), store.ctx));
+  });
+  router.patch('/client/:clientSecret', (req, res) => {
+    const body = parse(clientUpdateBody, req.body);
+    res.json(checkoutJson(store.updateCheckoutClient(req.params.clientSecret, body), store.ctx));
+  });
+  router.post('/client/:clientSecret/confirm', (req, res) => {
+    const body = parse(confirmBody, req.body);
+    res.json(checkoutJson(store.confirmCheckout(req.params.clientSecret, body), store.ctx));
+  });
+
+  router.get('/:id', (req, res) => {
+    res.json(checkoutJson(store.checkoutById(req.params.id), store.ctx));
+  });
+  return router;
+}
+
+/** Paths under `/v1/checkouts` that need no access token (the hosted page calls them). */
+export function isPublicCheckoutPath(path: string): boolean {
+  return path.startsWith('/v1/checkouts/client/');
+}
