@@ -1,0 +1,20 @@
+import express, { Router } from 'express';
+import type { WebhookIngest } from '../../webhooks/ingest.js';
+
+/** The largest webhook body the kit reads; Polar's payloads are a few kilobytes. */
+export const WEBHOOK_BODY_LIMIT = '1mb';
+
+/**
+ * `POST /webhooks/polar` (under `/api`): reads the raw bytes itself (any content type, so the signature is
+ * checked on exactly what Polar signed) and hands them to the ingest. Errors go to the problem handler:
+ * 403 bad signature, 400 not an event, 413 too large, 500 not applied (Polar retries).
+ */
+export function webhooksRouter(deps: { ingest: Pick<WebhookIngest, 'handle'> }): Router {
+  const router = Router();
+  router.post('/webhooks/polar', express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }), (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const result = deps.ingest.handle(raw, req.headers);
+    res.status(result.status).json(result.body);
+  });
+  return router;
+}
