@@ -6,6 +6,7 @@ import type { CliCommand } from './command.js';
 
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   emulator: () => import('./emulator.js'),
+  start: () => import('./start.js'),
 };
 
 const USAGE = `Usage: polar-kit <command> [options]

@@ -17,8 +17,13 @@ export type AppOptions = {
   frameOrigins?: readonly string[];
 };
 
-/** Files whose names carry a content hash (`chunk-3fa9c1d2.js`) never change, so browsers may keep them. */
-const HASHED_NAME = /[.-][A-Za-z0-9_-]{8,}\.(?:m?js|css|map|woff2?|svg|png|webp)$/;
+/**
+ * Files whose names carry a content hash (`chunk-3fa9c1d2.js`, Vite's `index-BfA3x9_k.js`) never change, so
+ * browsers may keep them. The hash segment has a digit or a capital, which words like `-checkout` do not.
+ */
+const HASHED_NAME = /[.-](?=[A-Za-z0-9_-]*[0-9A-Z])[A-Za-z0-9_-]{8,}\.(?:m?js|css|map|woff2?|svg|png|webp)$/;
+/** The stable entry files embedders link to: always short-lived in caches. */
+const ENTRY_NAMES = new Set(['polar-checkout.js', 'polar-checkout.mjs']);
 
 /**
  * The standalone kit: helmet headers, the API under `/api`, the widget build under `/widget/` (loadable from
@@ -57,7 +62,9 @@ export function createApp(options: AppOptions): Express {
         setHeaders: (res, file) => {
           res.setHeader(
             'Cache-Control',
-            HASHED_NAME.test(path.basename(file)) ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
+            HASHED_NAME.test(path.basename(file)) && !ENTRY_NAMES.has(path.basename(file))
+              ? 'public, max-age=31536000, immutable'
+              : 'public, max-age=300',
           );
         },
       }),

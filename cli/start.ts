@@ -1,0 +1,109 @@
+/**
+ * `polar-kit start`: the kit, standalone. In local mode (no `POLAR_ACCESS_TOKEN`) it also starts the emulator
+ * and registers the kit's webhook URL there: the one place where the kit and the emulator are wired together.
+ */
+import path from 'node:path';
+import { createEmulator } from '../emulator/app.js';
+import type { Emulator } from '../emulator/app.js';
+import { ConfigError, loadConfig } from '../server/config.js';
+import type { Config } from '../server/config.js';
+import { createLogger } from '../server/logger.js';
+import { loadOrCreateSecrets, readEnvironment, startStandalone, waitForShutdownSignal } from '../server/main.js';
+import type { Standalone } from '../server/main.js';
+import type { CliCommand } from './command.js';
+
+const HELP = `Usage: polar-kit start
+
+Runs the kit on PORT (8000). Without POLAR_ACCESS_TOKEN it runs in local mode: it also starts the Polar
+emulator on POLAR_EMULATOR_PORT (8001) with the demo catalog, registers its own webhook URL there, and
+generates a webhook secret and an admin token (kept in the data folder beside DATABASE_PATH).
+Set POLAR_API_URL to use an emulator you started yourself instead.
+
+Configuration comes from the environment and from .env in the working directory (see .env.example).`;
+
+export const command: CliCommand = {
+  help: HELP,
+  async run(args) {
+    if (args.length > 0) {
+      console.error(`polar-kit start: unexpected argument "${args[0]}".\n\n${HELP}`);
+      return 2;
+    }
+    let config: Config;
+    try {
+      config = loadConfig(readEnvironment());
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(error.message);
+        return 2;
+      }
+      throw error;
+    }
+    const logger = createLogger({ level: config.log.level });
+    const local = config.polar.server === 'local';
+    const secrets = local
+      ? loadOrCreateSecrets(path.dirname(path.resolve(config.db.path)), {
+          webhookSecret: config.polar.webhookSecret,
+          adminToken: config.admin.token,
+        })
+      : null;
+    const webhookSecret = secrets?.webhookSecret ?? config.polar.webhookSecret;
+    const adminToken = secrets?.adminToken ?? config.admin.token;
+
+    let emulator: Emulator | null = null;
+    let emulatorUrl: string | null = null;
+    let kit: Standalone | null = null;
+    try {
+      if (local && config.polar.apiUrl === null) {
+        const kitHost = loopbackHost(config.http.host);
+        emulator = createEmulator({
+          webhook: { url: `http://${kitHost}:${config.http.port}/api/webhooks/polar`, secret: webhookSecret! },
+        });
+        emulatorUrl = (await emulator.listen(config.polar.emulatorPort, '127.0.0.1')).url.replace(/\/+$/, '');
+      }
+      const apiUrl = emulatorUrl ?? config.polar.apiUrl;
+      kit = await startStandalone({
+        config,
+        logger,
+        apiUrl,
+        webhookSecret,
+        adminToken,
+        ...(apiUrl && local ? { frameOrigins: [new URL(apiUrl).origin] } : {}),
+      });
+    } catch (error) {
+      await kit?.close();
+      await emulator?.close();
+      console.error(`polar-kit start: ${startFailure(error, config)}`);
+      return 1;
+    }
+
+    const lines = [
+      '',
+      `  Kit          ${kit.url}  (public URL ${config.http.publicUrl})`,
+      `  API          ${kit.url}/api/health, ${kit.url}/api/products`,
+      `  Widget       ${kit.url}/widget/polar-checkout.js`,
+      `  Polar        ${emulatorUrl ? `${emulatorUrl} (local emulator)` : (config.polar.apiUrl ?? config.polar.server)}`,
+      `  Database     ${path.resolve(config.db.path)}`,
+    ];
+    if (secrets) lines.push(`  Admin token  ${secrets.adminToken}  (send as "Authorization: Bearer <token>")`);
+    else if (adminToken === null) lines.push('  Admin token  not set: the admin endpoints are locked (set KIT_ADMIN_TOKEN)');
+    console.log(`${lines.join('\n')}\n`);
+
+    const signal = await waitForShutdownSignal();
+    logger.info({ signal }, 'shutting down');
+    await kit.close();
+    await emulator?.close();
+    return 0;
+  },
+};
+
+function loopbackHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' || host === 'localhost' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+}
+
+function startFailure(error: unknown, config: Config): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'EADDRINUSE') {
+    return `a port is already in use (PORT=${config.http.port}, POLAR_EMULATOR_PORT=${config.polar.emulatorPort}); stop the other process or choose other ports.`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
