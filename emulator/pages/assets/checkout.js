@@ -597,6 +597,7 @@ function succeed() {
 function showConfirmation() {
   if (!checkout) return;
   const c = checkout;
+  busy = false;
   root.setAttribute('aria-busy', 'false');
   const succeeded = c.status === 'succeeded';
   const title = succeeded
