@@ -188,13 +188,10 @@ async function createCheckout(
     ...(body.amount !== undefined ? { amount: body.amount } : {}),
   });
   deps.checkouts.insert(checkout, idempotency);
-  return {
-    checkout_id: checkout.id,
-    checkout_url: checkout.url,
-    client_secret: checkout.client_secret,
-    expires_at: checkout.expires_at,
-    status: checkout.status,
-  };
+  // Answer from what was stored, so a replay of this request answers byte for byte the same.
+  const stored = deps.checkouts.get(checkout.id);
+  if (!stored) throw new Error(`checkout ${checkout.id} was not stored`);
+  return toResponse(stored);
 }
 
 async function resolveExternalCustomer(deps: CheckoutDeps, req: Request, body: CheckoutRequestBody): Promise<string | undefined> {
@@ -247,12 +244,16 @@ function replay(existing: StoredCheckout, requestHash: string): CheckoutResponse
       detail: 'This Idempotency-Key was already used with a different request body; use a new key.',
     });
   }
+  return toResponse(existing);
+}
+
+function toResponse(stored: StoredCheckout): CheckoutResponse {
   return {
-    checkout_id: existing.id,
-    checkout_url: existing.url,
-    client_secret: existing.clientSecret,
-    expires_at: existing.expiresAt,
-    status: existing.status,
+    checkout_id: stored.id,
+    checkout_url: stored.url,
+    client_secret: stored.clientSecret,
+    expires_at: stored.expiresAt,
+    status: stored.status,
   };
 }
 
