@@ -3,6 +3,7 @@ import express, { Router } from 'express';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 import type { ProductCatalog } from '../product-catalog.js';
+import { translateHttpErrors } from './http-errors.js';
 import { notFound, problemHandler } from './problem-handler.js';
 import { requestId } from './request-id.js';
 import type { OriginPolicy } from './origins.js';
@@ -59,6 +60,7 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
   );
   router.use(adminRouter({ adminToken: deps.admin.token, queries: deps.admin.queries }));
   router.use(notFound);
+  router.use(translateHttpErrors);
   router.use(problemHandler(deps.logger));
   return router;
 }

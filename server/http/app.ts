@@ -4,6 +4,7 @@ import express from 'express';
 import type { Express, Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../logger.js';
+import { translateHttpErrors } from './http-errors.js';
 import { notFound, problemHandler } from './problem-handler.js';
 import { requestId } from './request-id.js';
 
@@ -81,6 +82,7 @@ export function createApp(options: AppOptions): Express {
     );
   }
   app.use(notFound);
+  app.use(translateHttpErrors);
   app.use(problemHandler(options.logger));
   return app;
 }
