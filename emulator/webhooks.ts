@@ -411,6 +411,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   }
 
   async function attempt(ep: EndpointState, d: DeliveryState, signal: AbortSignal): Promise<void> {
+    // Like Polar's worker, each attempt goes to the endpoint's URL and secret as they are now.
+    d.record.url = ep.json.url;
     const sentAt = new Date();
     const at = isoNow();
     const started = performance.now();
@@ -668,7 +670,6 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         d.notBefore = Date.now();
       } else {
         d.roundAttempts = 0;
-        d.record.url = ep.json.url;
         enqueue(ep, d);
       }
       pump(ep);

@@ -313,6 +313,24 @@ describe('webhook retries', () => {
     expect(d.deliveries()[0]?.attempts.map((a) => a.status_code)).toEqual([307, 200]);
   });
 
+  it('sends a retry to the endpoint’s current URL and secret', async () => {
+    const r = await receiver();
+    r.respondWith((got) => ({ status: got.path.includes('new') ? 200 : 500 }));
+    const d = dispatcher({ timeScale: 0.1 }); // first retry after 200–400 ms
+    const endpoint = d.createEndpoint({ url: r.url });
+    d.emit('order.paid', { id: 1 });
+    await r.waitFor(1);
+    d.updateEndpoint(endpoint.id, { url: `${r.url}?new` });
+    const rotated = d.resetEndpointSecret(endpoint.id);
+    await d.drain();
+    expect(r.received.map((x) => x.path)).toEqual(['/webhooks/polar', '/webhooks/polar?new']);
+    const last = r.received[1];
+    await expect(
+      polarWebhooks.validateEvent(last?.body ?? '', last?.headers ?? {}, rotated?.secret ?? ''),
+    ).resolves.toBeTruthy();
+    expect(d.deliveries()[0]?.url).toBe(`${r.url}?new`);
+  });
+
   it('counts a refused connection as a failure', async () => {
     const r = await receiver();
     const url = r.url;
