@@ -71,11 +71,13 @@ async function createCheckout(embedOrigin: string | null, withSuccessUrl = true)
 }
 
 /** Opens the merchant page with the checkout inside, as embed.js would (`embed=true`). */
-async function openEmbedded(page: Page, checkout: Json): Promise<FrameLocator> {
+async function openEmbedded(page: Page, checkout: Json, asEmbedJsDoes = true): Promise<FrameLocator> {
   const src = new URL(checkout.url);
-  src.searchParams.set('embed', 'true');
-  src.searchParams.set('embed_origin', parentOrigin);
-  src.searchParams.set('theme', 'light');
+  if (asEmbedJsDoes) {
+    src.searchParams.set('embed', 'true');
+    src.searchParams.set('embed_origin', parentOrigin);
+    src.searchParams.set('theme', 'light');
+  }
   await page.goto(`${parentOrigin}/?src=${encodeURIComponent(src.href)}`);
   const frame = page.frameLocator('iframe[title="Checkout"]');
   await expect(frame.getByRole('heading', { level: 1 })).toBeVisible();
@@ -122,6 +124,18 @@ test.describe('hosted checkout page inside an iframe', () => {
     await frame.getByRole('button', { name: 'Close checkout' }).click();
     await expect.poll(async () => (await received(page)).map((m) => m.data.event)).toContain('close');
     expect((await received(page)).at(-1)?.data).toEqual({ type: 'POLAR_CHECKOUT', event: 'close' });
+  });
+
+  test('speaks the protocol inside a frame even without embed=true, since the checkout has an embed origin', async ({
+    page,
+  }) => {
+    const checkout = await createCheckout(parentOrigin);
+    const frame = await openEmbedded(page, checkout, false);
+    await expect.poll(async () => (await received(page)).map((m) => m.data.event)).toEqual(['loaded']);
+    await frame.getByRole('button', { name: 'Close checkout' }).click();
+    await expect
+      .poll(async () => (await received(page)).map((m) => m.data.event))
+      .toEqual(['loaded', 'close']);
   });
 
   test('posts close when the buyer presses Escape', async ({ page }) => {
