@@ -168,15 +168,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const value = env[name];
     if (value !== undefined && value !== '') present[name] = value;
   }
-  const parsed = EnvSchema.safeParse(present);
+  // Each variable on its own, so a bad one never hides the checks that depend on a good one.
   const issues: ConfigIssue[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const variable = String(issue.path[0] ?? 'environment');
+  const parsed: Record<string, unknown> = {};
+  for (const [variable, schema] of Object.entries(EnvSchema.shape)) {
+    const result = (schema as z.ZodType).safeParse(present[variable]);
+    if (result.success) {
+      parsed[variable] = result.data;
+      continue;
+    }
+    for (const issue of result.error.issues) {
       issues.push({ variable, message: SECRET_VARS.has(variable) ? stripValue(issue.message) : issue.message });
     }
   }
-  const e = parsed.success ? parsed.data : ({} as z.infer<typeof EnvSchema>);
+  const e = parsed as z.infer<typeof EnvSchema>;
 
   const server: PolarServer = e.POLAR_SERVER ?? (present.POLAR_ACCESS_TOKEN === undefined ? 'local' : 'sandbox');
   if (server !== 'local') {

@@ -73,6 +73,11 @@ describe('loadConfig', () => {
     expect(error.message).toContain('https://shop.example.com/path');
   });
 
+  it('reports mode-dependent problems together with malformed variables', () => {
+    const error = configError({ PORT: 'x', LOG_LEVEL: 'loud', POLAR_SERVER: 'production' });
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual(['LOG_LEVEL', 'POLAR_ACCESS_TOKEN', 'POLAR_WEBHOOK_SECRET', 'PORT']);
+  });
+
   it('never prints a secret value', () => {
     const secrets = { POLAR_ACCESS_TOKEN: ' polar_oat_TOPSECRET ', POLAR_WEBHOOK_SECRET: ' whsec_TOPSECRET2', KIT_ADMIN_TOKEN: 'TOPSECRET3' };
     const error = configError({ ...secrets, DATABASE_URL: 'postgres://u:TOPSECRET4@h/db' });

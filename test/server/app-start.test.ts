@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HealthResponse, Product } from '../../contract/contract.js';
+import { freePort, startKitProcess, stopKitProcess } from '../helpers/kit-process.js';
+import type { KitProcess } from '../helpers/kit-process.js';
+
+const running: KitProcess[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  while (running.length > 0) await stopKitProcess(running.pop()!);
+  while (dirs.length > 0) rmSync(dirs.pop()!, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'polar-kit-start-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('polar-kit start', () => {
+  it('with no configuration: serves health and the emulator catalogue, prints and keeps the admin token', async () => {
+    const cwd = tempDir();
+    const port = await freePort();
+    const emulatorPort = await freePort();
+    const env = { PORT: String(port), POLAR_EMULATOR_PORT: String(emulatorPort) };
+    const kit = await startKitProcess(cwd, env);
+    running.push(kit);
+
+    const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+    expect(health.status).toBe(200);
+    expect((await health.json()) as HealthResponse).toMatchObject({ status: 'ok', polar: 'ok', database: 'ok' });
+    const products = (await (await fetch(`http://127.0.0.1:${port}/api/products`)).json()) as Product[];
+    expect(products.map((p) => p.name)).toEqual(expect.arrayContaining(['Monthly Plan', 'Yearly Plan', 'Lifetime License']));
+    // The emulator it started answers on its own port.
+    expect((await fetch(`http://127.0.0.1:${emulatorPort}/v1/products/`, { headers: { authorization: 'Bearer x' } })).status).toBe(200);
+
+    const token = /Admin token\s+(\S+)/.exec(kit.output())?.[1];
+    expect(token).toBeDefined();
+    const orders = await fetch(`http://127.0.0.1:${port}/api/orders/a%40example.com`, { headers: { authorization: `Bearer ${token}` } });
+    expect(orders.status).toBe(200);
+    // Data lands in ./data of the working directory; the generated secrets are private to the user.
+    expect(statSync(path.join(cwd, 'data', 'kit.sqlite')).isFile()).toBe(true);
+    expect(statSync(path.join(cwd, 'data', 'secrets.json')).mode & 0o077).toBe(0);
+    expect(kit.output()).not.toMatch(/whsec_/);
+
+    expect(await stopKitProcess(running.pop()!)).toBe(0);
+    const again = await startKitProcess(cwd, env);
+    running.push(again);
+    expect(/Admin token\s+(\S+)/.exec(again.output())?.[1]).toBe(token);
+  });
+
+  it('stops with one message listing every bad variable', async () => {
+    const cwd = tempDir();
+    const failure = await startKitProcess(cwd, { PORT: 'x', LOG_LEVEL: 'loud', POLAR_SERVER: 'production' }, 15_000).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    expect(failure).toMatch(/exited \(2\)/);
+    for (const variable of ['PORT', 'LOG_LEVEL', 'POLAR_ACCESS_TOKEN', 'POLAR_WEBHOOK_SECRET']) expect(failure).toContain(`- ${variable}:`);
+  });
+});
