@@ -677,7 +677,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     },
 
     drain() {
-      if (pendingCount() === 0 && inFlight.size === 0) return Promise.resolve();
+      // After close() nothing will move any more; what is still pending stays in the log (and in exportState).
+      if (closed || (pendingCount() === 0 && inFlight.size === 0)) return Promise.resolve();
       return new Promise((resolve) => drainWaiters.push(resolve));
     },
 

@@ -728,6 +728,8 @@ describe('state', () => {
     await d.close();
     expect(Date.now() - started).toBeLessThan(1_000);
     d.emit('order.created', { id: 3 });
+    await d.drain(); // resolves at once after close
     expect(r.received).toHaveLength(2);
+    expect(d.deliveries().map((x) => x.status)).toEqual(['pending']); // kept, to resume after importState
   });
 });
