@@ -163,7 +163,7 @@ export function createKit(options: KitOptions): Kit {
     health: {
       version: VERSION,
       checkDatabase: () => void checkDatabase.get(),
-      pingPolar: () => gateway.ping(3),
+      pingPolar: () => gateway.ping(Math.min(3, options.polarTimeoutSeconds ?? 10)),
     },
     catalog,
     checkout: {
