@@ -191,6 +191,41 @@ test.describe('hosted checkout page', () => {
     expect((await rest('GET', `/v1/subscriptions/${subscriptionId}`)).body.status).toBe('past_due');
   });
 
+  test('can be filled and paid with the keyboard alone', async ({ page }) => {
+    const checkout = await createCheckout(await findProduct(lifetime), { customer_email: null });
+    await catchSuccessPage(page);
+    await page.goto(checkout.url);
+    await expect(payButton(page)).toBeVisible();
+    await page.keyboard.press('Tab');
+    await expect(page.getByLabel('Email')).toBeFocused();
+    await page.keyboard.type('keys@example.com');
+    await page.keyboard.press('Tab');
+    await expect(page.getByLabel('Cardholder name')).toBeFocused();
+    await page.keyboard.type('Kay Board');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('4242424242424242');
+    await expect(page.getByLabel('Card number')).toHaveValue('4242 4242 4242 4242');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('1234');
+    await expect(page.getByLabel('Expiration date')).toHaveValue('12 / 34');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('123');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${SUCCESS_BASE}?checkout_id=${checkout.id}`);
+  });
+
+  test('points at missing fields before sending anything', async ({ page }) => {
+    const checkout = await createCheckout(await findProduct(lifetime), { customer_email: null });
+    await page.goto(checkout.url);
+    await payButton(page).click();
+    await expect(page.getByRole('alert')).toHaveText('Please correct the highlighted fields.');
+    await expect(page.getByLabel('Email')).toBeFocused();
+    for (const label of ['Email', 'Cardholder name', 'Card number', 'Expiration date', 'CVC']) {
+      await expect(page.getByLabel(label)).toHaveAttribute('aria-invalid', 'true');
+    }
+    expect((await rest('GET', `/v1/checkouts/${checkout.id}`)).body.status).toBe('open');
+  });
+
   test('shows the emulator’s card validation errors next to the field', async ({ page }) => {
     const checkout = await createCheckout(await findProduct(lifetime));
     await page.goto(checkout.url);

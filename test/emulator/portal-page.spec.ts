@@ -77,11 +77,28 @@ test.describe('customer portal page', () => {
     await expect(subscriptions.getByRole('button', { name: 'Cancel subscription' })).toBeVisible();
 
     const { body: keys } = await rest('GET', `/v1/license-keys/?customer_id=${customerId}`);
+    const key = (keys.items as Json[])[0] as Json;
     const keysRegion = page.getByRole('region', { name: 'License keys' });
     await expect(keysRegion.getByRole('row')).toHaveCount(2);
-    const displayKey = (keys.items as Json[] | undefined)?.[0]?.display_key;
-    if (displayKey) await expect(keysRegion.getByText(displayKey)).toBeVisible();
+    await expect(keysRegion.getByText(key.display_key, { exact: true })).toBeVisible();
     await expect(keysRegion.getByRole('cell', { name: 'granted' })).toBeVisible();
+    const limit = key.limit_activations === null ? null : Number(key.limit_activations);
+    await expect(
+      keysRegion.getByRole('cell', { name: limit === null ? 'Unlimited' : `0 of ${limit}` }),
+    ).toBeVisible();
+
+    const activated = await rest('POST', '/v1/customer-portal/license-keys/activate', {
+      key: key.key,
+      organization_id: key.organization_id,
+      label: 'laptop',
+    });
+    expect(activated.status).toBe(200);
+    await page.reload();
+    await expect(
+      keysRegion.getByRole('cell', { name: limit === null ? '1 (no limit)' : `1 of ${limit}` }),
+    ).toBeVisible();
+    await keysRegion.getByText('Show key').click();
+    await expect(keysRegion.getByText(key.key, { exact: true })).toBeVisible();
   });
 
   test('cancels a subscription at period end and resumes it', async ({ page }) => {
