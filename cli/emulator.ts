@@ -61,7 +61,9 @@ export const command: CliCommand = {
         },
       }));
     } catch (err) {
-      console.error(`polar-kit emulator: ${(err as Error).message}\nRun "polar-kit emulator --help" for the options.`);
+      console.error(
+        `polar-kit emulator: ${(err as Error).message}\nRun "polar-kit emulator --help" for the options.`,
+      );
       return 2;
     }
     if (values.help) {
@@ -70,16 +72,19 @@ export const command: CliCommand = {
     }
     const problems: string[] = [];
     const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`--port must be 0-65535 (got "${values.port}")`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      problems.push(`--port must be 0-65535 (got "${values.port}")`);
     const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
-    if (timeScale !== undefined && !(timeScale > 0)) problems.push(`--time-scale must be a number > 0 (got "${values['time-scale']}")`);
+    if (timeScale !== undefined && !(timeScale > 0))
+      problems.push(`--time-scale must be a number > 0 (got "${values['time-scale']}")`);
     for (const name of ['public-url', 'webhook-url'] as const) {
       const v = values[name];
       if (v !== undefined && !isHttpUrl(v)) problems.push(`--${name} must be an http(s) URL (got "${v}")`);
     }
     if (values['webhook-secret'] !== undefined && values['webhook-url'] === undefined)
       problems.push('--webhook-secret needs --webhook-url');
-    if (values['legacy-signature'] && values['webhook-url'] === undefined) problems.push('--legacy-signature needs --webhook-url');
+    if (values['legacy-signature'] && values['webhook-url'] === undefined)
+      problems.push('--legacy-signature needs --webhook-url');
     let catalog: EmulatorOptions['catalog'];
     if (values.catalog !== undefined) {
       try {

@@ -76,7 +76,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     slug,
     created_at: '2026-01-01T00:00:00.000Z',
   };
-  const catalog = { current: parseCatalog(options.catalog ?? DEFAULT_CATALOG, 'option "catalog"') as Catalog };
+  const catalog = {
+    current: parseCatalog(options.catalog ?? DEFAULT_CATALOG, 'option "catalog"') as Catalog,
+  };
   let listenUrl: string | undefined;
   const publicUrl = () => (options.publicUrl ?? listenUrl ?? 'http://127.0.0.1').replace(/\/+$/, '');
 
@@ -140,13 +142,18 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   app.use('/v1', (req, _res, next) => {
     const path = `/v1${req.path}`;
-    if (isPublicCheckoutPath(path) || path.startsWith('/v1/customer-portal/') || isPublicLicenseKeyPath(path)) {
+    if (
+      isPublicCheckoutPath(path) ||
+      path.startsWith('/v1/customer-portal/') ||
+      isPublicLicenseKeyPath(path)
+    ) {
       return next();
     }
     const header = req.get('authorization') ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     if (!token) throw unauthorized('An access token is required (Authorization: Bearer ...).');
-    if (options.accessTokens && !options.accessTokens.includes(token)) throw unauthorized('Invalid access token.');
+    if (options.accessTokens && !options.accessTokens.includes(token))
+      throw unauthorized('Invalid access token.');
     next();
   });
   app.use('/v1/products', productsRouter(store));
@@ -197,7 +204,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           srv.off('error', reject);
           server = srv;
           const actual = (srv.address() as AddressInfo).port;
-          const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+          const shownHost =
+            host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
           listenUrl = `http://${shownHost}:${actual}`;
           resolve({ url: listenUrl, port: actual });
         });

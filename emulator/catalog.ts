@@ -115,7 +115,12 @@ export const DEFAULT_CATALOG: CatalogInput = {
       recurring_interval: 'month',
       price: { type: 'fixed', amount: 0 },
       benefits: [
-        { id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b01', type: 'custom', description: 'One project', note: null },
+        {
+          id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b01',
+          type: 'custom',
+          description: 'One project',
+          note: null,
+        },
       ],
       metadata: { tier: 'free' },
     },
@@ -126,8 +131,18 @@ export const DEFAULT_CATALOG: CatalogInput = {
       recurring_interval: 'month',
       price: { type: 'fixed', amount: 1999 },
       benefits: [
-        { id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b02', type: 'custom', description: 'Unlimited projects', note: null },
-        { id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b03', type: 'custom', description: 'Priority support', note: null },
+        {
+          id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b02',
+          type: 'custom',
+          description: 'Unlimited projects',
+          note: null,
+        },
+        {
+          id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b03',
+          type: 'custom',
+          description: 'Priority support',
+          note: null,
+        },
       ],
       metadata: { tier: 'pro' },
     },
@@ -138,8 +153,18 @@ export const DEFAULT_CATALOG: CatalogInput = {
       recurring_interval: 'year',
       price: { type: 'fixed', amount: 4999 },
       benefits: [
-        { id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b02', type: 'custom', description: 'Unlimited projects', note: null },
-        { id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b03', type: 'custom', description: 'Priority support', note: null },
+        {
+          id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b02',
+          type: 'custom',
+          description: 'Unlimited projects',
+          note: null,
+        },
+        {
+          id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b03',
+          type: 'custom',
+          description: 'Priority support',
+          note: null,
+        },
       ],
       metadata: { tier: 'pro' },
     },
@@ -206,7 +231,9 @@ export function loadCatalogFile(path: string): Catalog {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CatalogError(path, [`cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    throw new CatalogError(path, [
+      `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    ]);
   }
   let json: unknown;
   try {

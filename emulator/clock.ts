@@ -17,7 +17,8 @@ export function createClock(offsetMs = 0): Clock {
   return {
     now: () => new Date(Date.now() + offset),
     advance(seconds) {
-      if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError('advance_seconds must be a number >= 0');
+      if (!Number.isFinite(seconds) || seconds < 0)
+        throw new RangeError('advance_seconds must be a number >= 0');
       offset += Math.round(seconds * 1000);
       return new Date(Date.now() + offset);
     },

@@ -14,7 +14,12 @@ export class PolarApiError extends Error {
   readonly detail: string | ValidationIssue[];
   readonly headers: Record<string, string>;
 
-  constructor(status: number, error: string, detail: string | ValidationIssue[], headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    error: string,
+    detail: string | ValidationIssue[],
+    headers: Record<string, string> = {},
+  ) {
     super(typeof detail === 'string' ? detail : `${error}: ${detail.map((d) => d.msg).join('; ')}`);
     this.name = 'PolarApiError';
     this.status = status;
@@ -25,7 +30,9 @@ export class PolarApiError extends Error {
 
   /** The JSON body Polar sends for this error. */
   toJSON(): object {
-    return typeof this.detail === 'string' ? { error: this.error, detail: this.detail } : { detail: this.detail };
+    return typeof this.detail === 'string'
+      ? { error: this.error, detail: this.detail }
+      : { detail: this.detail };
   }
 }
 
@@ -55,7 +62,12 @@ export function validationError(issues: ValidationIssue[]): PolarApiError {
 }
 
 /** 422 with one issue at `loc` (for example `['body', 'email']`). */
-export function invalid(loc: (string | number)[], msg: string, type = 'value_error', input?: unknown): PolarApiError {
+export function invalid(
+  loc: (string | number)[],
+  msg: string,
+  type = 'value_error',
+  input?: unknown,
+): PolarApiError {
   return validationError([{ loc, msg, type, ...(input === undefined ? {} : { input }) }]);
 }
 

@@ -65,7 +65,8 @@ export function createFaultSwitches(options: { exempt: (path: string) => boolean
     middleware(req, res, next) {
       if (options.exempt(req.path)) return next();
       const fault = faults.find(
-        (f) => f.hits < f.count && req.path.startsWith(f.path) && (f.method === null || f.method === req.method),
+        (f) =>
+          f.hits < f.count && req.path.startsWith(f.path) && (f.method === null || f.method === req.method),
       );
       if (!fault) return next();
       fault.hits += 1;

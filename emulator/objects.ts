@@ -46,7 +46,12 @@ export function priceJson(p: PriceRecord): Json {
   };
   return p.amount_type === 'fixed'
     ? { ...base, price_amount: p.price_amount }
-    : { ...base, minimum_amount: p.minimum_amount, maximum_amount: p.maximum_amount, preset_amount: p.preset_amount };
+    : {
+        ...base,
+        minimum_amount: p.minimum_amount,
+        maximum_amount: p.maximum_amount,
+        preset_amount: p.preset_amount,
+      };
 }
 
 export function benefitJson(b: BenefitRecord, org: Organization): Json {
@@ -251,11 +256,14 @@ export function checkoutJson(c: CheckoutRecord, ctx: ObjectContext): Json {
     products: products.map((p) => productJson(p, ctx)),
     product: product ? productJson(product, ctx) : null,
     product_price: price ? priceJson(price) : null,
-    prices: Object.fromEntries(products.map((p) => [p.id, p.prices.filter((x) => !x.is_archived).map(priceJson)])),
+    prices: Object.fromEntries(
+      products.map((p) => [p.id, p.prices.filter((x) => !x.is_archived).map(priceJson)]),
+    ),
     discount: discount ? checkoutDiscountJson(discount) : null,
     subscription_id: c.subscription_id,
     attached_custom_fields: [],
     customer_metadata: c.customer_metadata,
+    organization: customerOrganizationJson(ctx.org),
   };
 }
 
@@ -316,7 +324,9 @@ export function subscriptionJson(s: SubscriptionRecord, ctx: ObjectContext): Jso
 export function orderJson(o: OrderRecord, ctx: ObjectContext): Json {
   const product = ctx.state.products.find((p) => p.id === o.product_id);
   const customer = must(ctx.state.customers.find((c) => c.id === o.customer_id));
-  const subscription = o.subscription_id ? ctx.state.subscriptions.find((s) => s.id === o.subscription_id) : undefined;
+  const subscription = o.subscription_id
+    ? ctx.state.subscriptions.find((s) => s.id === o.subscription_id)
+    : undefined;
   const discount = o.discount_id ? ctx.state.discounts.find((d) => d.id === o.discount_id) : undefined;
   const net = o.subtotal_amount - o.discount_amount;
   const total = net + o.tax_amount;

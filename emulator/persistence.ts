@@ -36,7 +36,8 @@ export function openStateFile(path: string): StateFile {
       if (!row) return undefined;
       last = row.body;
       const parsed = JSON.parse(row.body) as SavedState;
-      if (parsed.version !== 1) throw new Error(`${path}: unknown emulator state version ${String(parsed.version)}`);
+      if (parsed.version !== 1)
+        throw new Error(`${path}: unknown emulator state version ${String(parsed.version)}`);
       return parsed;
     },
     save(snapshot) {

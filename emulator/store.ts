@@ -71,7 +71,13 @@ export type CheckoutCreateInput = {
   locale?: string | null;
 };
 
-export type CardInput = { number: string; exp_month: number; exp_year: number; cvc: string; name?: string | null };
+export type CardInput = {
+  number: string;
+  exp_month: number;
+  exp_year: number;
+  cvc: string;
+  name?: string | null;
+};
 
 export type ConfirmInput = {
   customer_email?: string | null;
@@ -224,20 +230,18 @@ export function createStore(options: StoreOptions) {
         if (emitEvents) emit('product.updated', productJson(p, ctx));
       }
     }
-    state.discounts = catalog.discounts.map(
-      (d, i): DiscountRecord => ({
-        id: d.id ?? deterministicId(`discount:${d.name}:${i}`),
-        created_at: at,
-        name: d.name,
-        code: d.code ?? null,
-        type: d.type,
-        basis_points: d.type === 'percentage' ? d.basis_points : null,
-        amount: d.type === 'fixed' ? d.amount : null,
-        currency: d.type === 'fixed' ? d.currency : null,
-        duration: d.duration,
-        duration_in_months: d.duration_in_months ?? null,
-      }),
-    );
+    state.discounts = catalog.discounts.map((d, i): DiscountRecord => ({
+      id: d.id ?? deterministicId(`discount:${d.name}:${i}`),
+      created_at: at,
+      name: d.name,
+      code: d.code ?? null,
+      type: d.type,
+      basis_points: d.type === 'percentage' ? d.basis_points : null,
+      amount: d.type === 'fixed' ? d.amount : null,
+      currency: d.type === 'fixed' ? d.currency : null,
+      duration: d.duration,
+      duration_in_months: d.duration_in_months ?? null,
+    }));
   }
 
   function upsertBenefit(input: CatalogBenefit, at: string, ids: Map<string, string>): string {
@@ -295,7 +299,8 @@ export function createStore(options: StoreOptions) {
     if (input.products.length === 0) throw invalid(['body', 'products'], 'At least one product is required.');
     const products = input.products.map((id, i) => {
       const p = product(id);
-      if (!p || p.is_archived) throw invalid(['body', 'products', i], 'Product does not exist or is archived.');
+      if (!p || p.is_archived)
+        throw invalid(['body', 'products', i], 'Product does not exist or is archived.');
       return p;
     });
     const first = products[0]!;
@@ -364,7 +369,8 @@ export function createStore(options: StoreOptions) {
   function checkoutByClientSecret(secret: string): CheckoutRecord {
     const c = state.checkouts.find((x) => x.client_secret === secret);
     if (!c) throw notFound('Checkout not found.');
-    if (c.status === 'expired') throw new PolarApiError(410, 'ExpiredCheckoutError', 'This checkout session has expired.');
+    if (c.status === 'expired')
+      throw new PolarApiError(410, 'ExpiredCheckoutError', 'This checkout session has expired.');
     return c;
   }
 
@@ -374,13 +380,20 @@ export function createStore(options: StoreOptions) {
   }
 
   function requireOpen(c: CheckoutRecord): void {
-    if (c.status === 'expired') throw new PolarApiError(410, 'ExpiredCheckoutError', 'This checkout session has expired.');
-    if (c.status !== 'open') throw notPermitted(`This checkout is ${c.status}, not open.`);
+    if (c.status === 'expired')
+      throw new PolarApiError(410, 'ExpiredCheckoutError', 'This checkout session has expired.');
+    if (c.status !== 'open') throw notPermitted(`This checkout is ${c.status}, not open.`, 'NotOpenCheckout');
   }
 
   function updateCheckoutClient(
     secret: string,
-    patch: { customer_email?: string | null; customer_name?: string | null; amount?: number | null; product_id?: string | null; discount_code?: string | null },
+    patch: {
+      customer_email?: string | null;
+      customer_name?: string | null;
+      amount?: number | null;
+      product_id?: string | null;
+      discount_code?: string | null;
+    },
   ): CheckoutRecord {
     const c = checkoutByClientSecret(secret);
     requireOpen(c);
@@ -392,11 +405,17 @@ export function createStore(options: StoreOptions) {
 
   function applyCheckoutPatch(
     c: CheckoutRecord,
-    patch: { customer_email?: string | null; customer_name?: string | null; amount?: number | null; product_id?: string | null; discount_code?: string | null },
+    patch: {
+      customer_email?: string | null;
+      customer_name?: string | null;
+      amount?: number | null;
+      product_id?: string | null;
+      discount_code?: string | null;
+    },
   ): void {
     if (patch.product_id) {
       if (!c.product_ids.includes(patch.product_id))
-        throw invalid(['body', 'product_id'], 'Product is not one of this checkout\'s products.');
+        throw invalid(['body', 'product_id'], "Product is not one of this checkout's products.");
       const p = requireProduct(patch.product_id);
       const price = p.prices.find((x) => !x.is_archived)!;
       c.product_id = p.id;
@@ -412,11 +431,13 @@ export function createStore(options: StoreOptions) {
     }
     if (patch.discount_code) {
       const d = state.discounts.find((x) => x.code?.toLowerCase() === patch.discount_code!.toLowerCase());
-      if (!d || !c.allow_discount_codes) throw invalid(['body', 'discount_code'], 'Discount code is invalid.');
+      if (!d || !c.allow_discount_codes)
+        throw invalid(['body', 'discount_code'], 'Discount code is invalid.');
       c.discount_id = d.id;
     }
     if (patch.customer_email) c.customer_email = patch.customer_email;
-    if (patch.customer_name !== undefined && patch.customer_name !== null) c.customer_name = patch.customer_name;
+    if (patch.customer_name !== undefined && patch.customer_name !== null)
+      c.customer_name = patch.customer_name;
   }
 
   function isPaymentFormRequired(c: CheckoutRecord): boolean {
@@ -432,7 +453,9 @@ export function createStore(options: StoreOptions) {
     requireOpen(c);
     const email = input.customer_email ?? c.customer_email;
     if (!email) throw invalid(['body', 'customer_email'], 'Field required', 'missing');
-    if (!EMAIL.test(email)) throw invalid(['body', 'customer_email'], 'value is not a valid email address', 'value_error', email);
+    if (!EMAIL.test(email))
+      throw invalid(['body', 'customer_email'], 'value is not a valid email address', 'value_error', email);
+    const cardOutcome = input.card ? checkCard(input.card, clock.now()) : null;
     applyCheckoutPatch(c, {
       customer_email: email,
       customer_name: input.customer_name,
@@ -441,8 +464,8 @@ export function createStore(options: StoreOptions) {
     });
     let behaviour: CardBehaviour = 'pays';
     if (isPaymentFormRequired(c)) {
-      if (!input.card) throw invalid(['body', 'card'], 'Field required', 'missing');
-      const outcome = checkCard(input.card, clock.now());
+      if (!cardOutcome) throw invalid(['body', 'card'], 'Field required', 'missing');
+      const outcome = cardOutcome;
       if (outcome === 'declined') throw badRequest('PaymentError', 'Your card was declined.');
       if (outcome === 'authentication') {
         c.status = 'confirmed';
@@ -465,7 +488,7 @@ export function createStore(options: StoreOptions) {
   function authenticateCheckout(secret: string, approve: boolean): CheckoutRecord {
     const c = checkoutByClientSecret(secret);
     if (c.status !== 'confirmed' || c.pending_card === null)
-      throw notPermitted('This checkout is not waiting for card authentication.');
+      throw notPermitted('This checkout is not waiting for card authentication.', 'NotOpenCheckout');
     const behaviour = c.pending_card;
     c.pending_card = null;
     c.payment_processor_metadata = {};
@@ -482,7 +505,13 @@ export function createStore(options: StoreOptions) {
   /** The control API's pay: confirm with a test card (4242 by default) and answer the authentication step. */
   function payCheckout(
     key: string,
-    input: { card?: Partial<CardInput> | string | null; customer_email?: string | null; customer_name?: string | null; authentication?: 'approve' | 'fail'; amount?: number | null },
+    input: {
+      card?: Partial<CardInput> | string | null;
+      customer_email?: string | null;
+      customer_name?: string | null;
+      authentication?: 'approve' | 'fail';
+      amount?: number | null;
+    },
   ): CheckoutRecord {
     const c = checkoutByIdOrSecret(key);
     const number = typeof input.card === 'string' ? input.card : (input.card?.number ?? TEST_CARDS.pays);
@@ -495,7 +524,8 @@ export function createStore(options: StoreOptions) {
       name: input.customer_name ?? 'Test Buyer',
     };
     const paid = confirmCheckout(c.client_secret, {
-      customer_email: input.customer_email ?? c.customer_email ?? `buyer-${token(6).toLowerCase()}@example.com`,
+      customer_email:
+        input.customer_email ?? c.customer_email ?? `buyer-${token(6).toLowerCase()}@example.com`,
       customer_name: input.customer_name ?? c.customer_name ?? 'Test Buyer',
       amount: input.amount,
       card,
@@ -666,7 +696,12 @@ export function createStore(options: StoreOptions) {
     emit('order.updated', orderJson(order, ctx));
   }
 
-  function grantBenefit(cust: CustomerRecord, benefitId: string, orderId: string | null, subscriptionId: string | null): void {
+  function grantBenefit(
+    cust: CustomerRecord,
+    benefitId: string,
+    orderId: string | null,
+    subscriptionId: string | null,
+  ): void {
     const benefit = state.benefits.find((b) => b.id === benefitId);
     if (!benefit) return;
     const at = now();
@@ -791,10 +826,18 @@ export function createStore(options: StoreOptions) {
   /** Cancels at period end: access continues until `current_period_end`. */
   function cancelSubscription(
     s: SubscriptionRecord,
-    reason: { customer_cancellation_reason?: string | null; customer_cancellation_comment?: string | null } = {},
+    reason: {
+      customer_cancellation_reason?: string | null;
+      customer_cancellation_comment?: string | null;
+    } = {},
   ): void {
-    if (s.status === 'canceled' || s.ended_at) throw notPermitted('This subscription is already canceled.', 'AlreadyCanceledSubscription');
-    if (s.cancel_at_period_end) throw notPermitted('This subscription is already set to cancel at period end.', 'AlreadyCanceledSubscription');
+    if (s.status === 'canceled' || s.ended_at)
+      throw notPermitted('This subscription is already canceled.', 'AlreadyCanceledSubscription');
+    if (s.cancel_at_period_end)
+      throw notPermitted(
+        'This subscription is already set to cancel at period end.',
+        'AlreadyCanceledSubscription',
+      );
     const at = now();
     s.cancel_at_period_end = true;
     s.canceled_at = at;
@@ -808,7 +851,11 @@ export function createStore(options: StoreOptions) {
   }
 
   function uncancelSubscription(s: SubscriptionRecord): void {
-    if (s.status === 'canceled' || s.ended_at) throw notPermitted('This subscription has ended and cannot be uncanceled.', 'AlreadyCanceledSubscription');
+    if (s.status === 'canceled' || s.ended_at)
+      throw notPermitted(
+        'This subscription has ended and cannot be uncanceled.',
+        'AlreadyCanceledSubscription',
+      );
     if (!s.cancel_at_period_end) return;
     s.cancel_at_period_end = false;
     s.canceled_at = null;
@@ -823,7 +870,8 @@ export function createStore(options: StoreOptions) {
 
   /** Ends access now (or at `endedAt`): status `canceled`, benefits revoked. */
   function endSubscription(s: SubscriptionRecord, endedAt: string = now()): void {
-    if (s.status === 'canceled' || s.ended_at) throw notPermitted('This subscription is already canceled.', 'AlreadyCanceledSubscription');
+    if (s.status === 'canceled' || s.ended_at)
+      throw notPermitted('This subscription is already canceled.', 'AlreadyCanceledSubscription');
     const wasCanceled = s.cancel_at_period_end;
     s.status = 'canceled';
     s.canceled_at = s.canceled_at ?? endedAt;
@@ -838,10 +886,18 @@ export function createStore(options: StoreOptions) {
   }
 
   // ---------- refunds ----------
-  function refundOrder(input: { order_id: string; amount?: number | null; reason?: string; revoke_benefits?: boolean; comment?: string | null; metadata?: Metadata }) {
+  function refundOrder(input: {
+    order_id: string;
+    amount?: number | null;
+    reason?: string;
+    revoke_benefits?: boolean;
+    comment?: string | null;
+    metadata?: Metadata;
+  }) {
     const order = state.orders.find((o) => o.id === input.order_id);
     if (!order) throw invalid(['body', 'order_id'], 'Order does not exist.');
-    if (order.status === 'refunded') throw notPermitted('This order is already fully refunded.', 'RefundedAlready');
+    if (order.status === 'refunded')
+      throw notPermitted('This order is already fully refunded.', 'RefundedAlready');
     if (order.status !== 'paid' && order.status !== 'partially_refunded')
       throw notPermitted('Only paid orders can be refunded.');
     const refundable = order.subtotal_amount - order.discount_amount - order.refunded_amount;
@@ -872,7 +928,9 @@ export function createStore(options: StoreOptions) {
     emit('order.refunded', orderJson(order, ctx));
     emit('order.updated', orderJson(order, ctx));
     if (refund.revoke_benefits) {
-      const sub = order.subscription_id ? state.subscriptions.find((s) => s.id === order.subscription_id) : undefined;
+      const sub = order.subscription_id
+        ? state.subscriptions.find((s) => s.id === order.subscription_id)
+        : undefined;
       if (sub && sub.status !== 'canceled') endSubscription(sub);
       else {
         revokeGrants((g) => g.order_id === order.id);
@@ -885,9 +943,19 @@ export function createStore(options: StoreOptions) {
   // ---------- customers ----------
   function createCustomer(input: CustomerInput): CustomerRecord {
     if (customerByEmail(input.email))
-      throw invalid(['body', 'email'], 'A customer with this email address already exists.', 'value_error', input.email);
+      throw invalid(
+        ['body', 'email'],
+        'A customer with this email address already exists.',
+        'value_error',
+        input.email,
+      );
     if (input.external_id && customerByExternal(input.external_id))
-      throw invalid(['body', 'external_id'], 'A customer with this external ID already exists.', 'value_error', input.external_id);
+      throw invalid(
+        ['body', 'external_id'],
+        'A customer with this external ID already exists.',
+        'value_error',
+        input.external_id,
+      );
     const c: CustomerRecord = {
       id: randomUUID(),
       created_at: now(),
@@ -907,12 +975,27 @@ export function createStore(options: StoreOptions) {
 
   function updateCustomer(c: CustomerRecord, patch: Partial<CustomerInput>): CustomerRecord {
     if (patch.email && patch.email.toLowerCase() !== c.email.toLowerCase() && customerByEmail(patch.email))
-      throw invalid(['body', 'email'], 'A customer with this email address already exists.', 'value_error', patch.email);
+      throw invalid(
+        ['body', 'email'],
+        'A customer with this email address already exists.',
+        'value_error',
+        patch.email,
+      );
     if (patch.external_id !== undefined && patch.external_id !== c.external_id) {
       if (c.external_id !== null)
-        throw invalid(['body', 'external_id'], 'External ID cannot be updated once set.', 'value_error', patch.external_id);
+        throw invalid(
+          ['body', 'external_id'],
+          'External ID cannot be updated once set.',
+          'value_error',
+          patch.external_id,
+        );
       if (patch.external_id && customerByExternal(patch.external_id))
-        throw invalid(['body', 'external_id'], 'A customer with this external ID already exists.', 'value_error', patch.external_id);
+        throw invalid(
+          ['body', 'external_id'],
+          'A customer with this external ID already exists.',
+          'value_error',
+          patch.external_id,
+        );
       c.external_id = patch.external_id ?? null;
     }
     if (patch.email) {
@@ -939,17 +1022,31 @@ export function createStore(options: StoreOptions) {
   }
 
   // ---------- customer sessions ----------
-  function createSession(input: { customer_id?: string | null; external_customer_id?: string | null; return_url?: string | null }): SessionRecord {
+  function createSession(input: {
+    customer_id?: string | null;
+    external_customer_id?: string | null;
+    return_url?: string | null;
+  }): SessionRecord {
     let c: CustomerRecord | undefined;
     if (input.customer_id) {
       c = customer(input.customer_id);
-      if (!c) throw invalid(['body', 'customer_id'], 'Customer does not exist.', 'value_error', input.customer_id);
+      if (!c)
+        throw invalid(['body', 'customer_id'], 'Customer does not exist.', 'value_error', input.customer_id);
     } else if (input.external_customer_id) {
       c = customerByExternal(input.external_customer_id);
       if (!c)
-        throw invalid(['body', 'external_customer_id'], 'Customer does not exist.', 'value_error', input.external_customer_id);
+        throw invalid(
+          ['body', 'external_customer_id'],
+          'Customer does not exist.',
+          'value_error',
+          input.external_customer_id,
+        );
     } else {
-      throw invalid(['body', 'customer_id'], 'Either customer_id or external_customer_id is required.', 'missing');
+      throw invalid(
+        ['body', 'customer_id'],
+        'Either customer_id or external_customer_id is required.',
+        'missing',
+      );
     }
     const at = clock.now();
     const session: SessionRecord = {
@@ -975,9 +1072,18 @@ export function createStore(options: StoreOptions) {
   function ingestEvents(events: EventInput[]): { inserted: number; duplicates: number } {
     events.forEach((e, i) => {
       if (!e.customer_id && !e.external_customer_id)
-        throw invalid(['body', 'events', i, 'customer_id'], 'Either customer_id or external_customer_id is required.', 'missing');
+        throw invalid(
+          ['body', 'events', i, 'customer_id'],
+          'Either customer_id or external_customer_id is required.',
+          'missing',
+        );
       if (e.customer_id && !customer(e.customer_id))
-        throw invalid(['body', 'events', i, 'customer_id'], 'Customer does not exist.', 'value_error', e.customer_id);
+        throw invalid(
+          ['body', 'events', i, 'customer_id'],
+          'Customer does not exist.',
+          'value_error',
+          e.customer_id,
+        );
     });
     const seen = new Set(state.events.flatMap((e) => (e.external_id ? [e.external_id] : [])));
     let inserted = 0;
@@ -1007,13 +1113,15 @@ export function createStore(options: StoreOptions) {
   // ---------- license keys ----------
   function findKey(key: string, scope: LicenseKeyScope): LicenseKeyRecord {
     const k = state.licenseKeys.find((x) => x.key === key);
-    if (!k || (scope.customerId && k.customer_id !== scope.customerId)) throw notFound('License key not found.');
+    if (!k || (scope.customerId && k.customer_id !== scope.customerId))
+      throw notFound('License key not found.');
     return k;
   }
 
   function assertUsable(k: LicenseKeyRecord): void {
     if (k.status !== 'granted') throw notPermitted(`License key is ${k.status}.`);
-    if (k.expires_at && Date.parse(k.expires_at) <= clock.now().getTime()) throw notPermitted('License key has expired.');
+    if (k.expires_at && Date.parse(k.expires_at) <= clock.now().getTime())
+      throw notPermitted('License key has expired.');
   }
 
   function validateLicenseKey(input: {
@@ -1028,13 +1136,15 @@ export function createStore(options: StoreOptions) {
     if (k.status !== 'granted') throw notFound('License key not found.');
     if (input.benefit_id && input.benefit_id !== k.benefit_id) throw notFound('License key not found.');
     if (input.customer_id && input.customer_id !== k.customer_id) throw notFound('License key not found.');
-    if (k.expires_at && Date.parse(k.expires_at) <= clock.now().getTime()) throw notFound('License key has expired.');
+    if (k.expires_at && Date.parse(k.expires_at) <= clock.now().getTime())
+      throw notFound('License key has expired.');
     let activation: ActivationRecord | undefined;
     if (input.activation_id) {
       activation = state.activations.find((a) => a.id === input.activation_id && a.license_key_id === k.id);
       if (!activation) throw notFound('License key activation not found.');
       for (const [name, value] of Object.entries(input.conditions ?? {})) {
-        if (activation.conditions[name] !== value) throw notFound('License key activation does not match the conditions.');
+        if (activation.conditions[name] !== value)
+          throw notFound('License key activation does not match the conditions.');
       }
     }
     if (input.increment_usage) {
@@ -1081,7 +1191,9 @@ export function createStore(options: StoreOptions) {
 
   function deactivateLicenseKey(input: { key: string; activation_id: string }): void {
     const k = findKey(input.key, {});
-    const index = state.activations.findIndex((a) => a.id === input.activation_id && a.license_key_id === k.id);
+    const index = state.activations.findIndex(
+      (a) => a.id === input.activation_id && a.license_key_id === k.id,
+    );
     if (index < 0) throw notFound('License key activation not found.');
     state.activations.splice(index, 1);
   }
@@ -1094,7 +1206,12 @@ export function createStore(options: StoreOptions) {
   function trigger(type: string): object {
     const recipe = TRIGGERS[type];
     if (!recipe) {
-      throw invalid(['body', 'type'], `Unsupported event type. Supported: ${Object.keys(TRIGGERS).join(', ')}.`, 'value_error', type);
+      throw invalid(
+        ['body', 'type'],
+        `Unsupported event type. Supported: ${Object.keys(TRIGGERS).join(', ')}.`,
+        'value_error',
+        type,
+      );
     }
     const captured = new Map<string, object>();
     muted = captured;
@@ -1111,15 +1228,23 @@ export function createStore(options: StoreOptions) {
 
   function demoProduct(recurring: boolean): ProductRecord {
     const p =
-      state.products.find((x) => !x.is_archived && (x.recurring_interval !== null) === recurring && paidPrice(x)) ??
-      state.products.find((x) => !x.is_archived && (x.recurring_interval !== null) === recurring);
-    if (!p) throw notPermitted(`The catalog has no ${recurring ? 'recurring' : 'one-time'} product for this event.`);
+      state.products.find(
+        (x) => !x.is_archived && (x.recurring_interval !== null) === recurring && paidPrice(x),
+      ) ?? state.products.find((x) => !x.is_archived && (x.recurring_interval !== null) === recurring);
+    if (!p)
+      throw notPermitted(
+        `The catalog has no ${recurring ? 'recurring' : 'one-time'} product for this event.`,
+      );
     return p;
   }
 
   function purchase(recurring: boolean): CheckoutRecord {
     const p = demoProduct(recurring);
-    const c = createCheckout({ products: [p.id], customer_email: `buyer-${token(6).toLowerCase()}@example.com`, customer_name: 'Test Buyer' });
+    const c = createCheckout({
+      products: [p.id],
+      customer_email: `buyer-${token(6).toLowerCase()}@example.com`,
+      customer_name: 'Test Buyer',
+    });
     return payCheckout(c.id, {});
   }
 
@@ -1133,12 +1258,14 @@ export function createStore(options: StoreOptions) {
       c.modified_at = now();
       emit('checkout.expired', checkoutJson(c, ctx));
     },
-    'customer.created': () => createCustomer({ email: `customer-${token(6).toLowerCase()}@example.com`, name: 'Test Customer' }),
+    'customer.created': () =>
+      createCustomer({ email: `customer-${token(6).toLowerCase()}@example.com`, name: 'Test Customer' }),
     'customer.updated': () => {
       const c = createCustomer({ email: `customer-${token(6).toLowerCase()}@example.com` });
       updateCustomer(c, { name: 'Updated Customer' });
     },
-    'customer.deleted': () => deleteCustomer(createCustomer({ email: `customer-${token(6).toLowerCase()}@example.com` })),
+    'customer.deleted': () =>
+      deleteCustomer(createCustomer({ email: `customer-${token(6).toLowerCase()}@example.com` })),
     'customer.state_changed': () => purchase(true),
     'order.created': () => purchase(false),
     'order.paid': () => purchase(false),
@@ -1244,7 +1371,11 @@ function paidPrice(p: ProductRecord): boolean {
 }
 
 /** The amount a checkout charges: a fixed price's amount, or the buyer's amount for a custom price. */
-function chooseAmount(price: ProductRecord['prices'][number], requested: number | null, loc: (string | number)[]): number {
+function chooseAmount(
+  price: ProductRecord['prices'][number],
+  requested: number | null,
+  loc: (string | number)[],
+): number {
   if (price.amount_type === 'fixed') {
     if (requested !== null && requested !== price.price_amount)
       throw invalid(loc, 'Amount can only be set on a pay-what-you-want price.', 'value_error', requested);
@@ -1270,12 +1401,12 @@ function checkCard(card: CardInput, today: Date): CardBehaviour | 'declined' | '
   let year = Number(card.exp_year);
   if (year < 100) year += 2000;
   if (!Number.isInteger(month) || month < 1 || month > 12)
-    throw invalid(['body', 'card', 'exp_month'], 'Your card\'s expiration month is invalid.', 'value_error');
+    throw invalid(['body', 'card', 'exp_month'], "Your card's expiration month is invalid.", 'value_error');
   const endOfMonth = Date.UTC(year, month, 1);
   if (!Number.isInteger(year) || endOfMonth <= today.getTime())
     throw invalid(['body', 'card', 'exp_year'], 'Your card has expired.', 'value_error');
   if (!/^\d{3,4}$/.test(String(card.cvc ?? '')))
-    throw invalid(['body', 'card', 'cvc'], 'Your card\'s security code is invalid.', 'value_error');
+    throw invalid(['body', 'card', 'cvc'], "Your card's security code is invalid.", 'value_error');
   if (number === TEST_CARDS.declined) return 'declined';
   if (number === TEST_CARDS.authentication) return 'authentication';
   if (number === TEST_CARDS.failsRenewals) return 'fails_renewals';

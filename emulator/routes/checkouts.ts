@@ -83,7 +83,22 @@ export function checkoutsRouter(store: EmulatorStore): express.Router {
   });
   router.post('/client/:clientSecret/confirm', (req, res) => {
     const body = parse(confirmBody, req.body);
-    res.json(checkoutJson(store.confirmCheckout(req.params.clientSecret, body), store.ctx));
+    const checkout = store.confirmCheckout(req.params.clientSecret, body);
+    // Polar's confirm answer carries a customer session token once the customer exists.
+    const token =
+      checkout.status === 'succeeded' && checkout.customer_id
+        ? store.createSession({ customer_id: checkout.customer_id }).token
+        : null;
+    const json: Record<string, unknown> = {
+      ...checkoutJson(checkout, store.ctx),
+      customer_session_token: token,
+    };
+    // Polar answers a confirm with the checkout as confirmed (status "confirmed") and settles the payment
+    // afterwards; API clients (the SDKs' strict schemas) get exactly that. The emulator settles at once, so
+    // the hosted page (a same-origin browser request, or one carrying the emulator's `card`) gets the outcome.
+    const fromHostedPage = Boolean(body.card) || req.get('sec-fetch-site') === 'same-origin';
+    if (!fromHostedPage && checkout.status === 'succeeded') json.status = 'confirmed';
+    res.json(json);
   });
 
   router.get('/:id', (req, res) => {

@@ -76,12 +76,16 @@ export function controlRouter(deps: ControlDeps): express.Router {
       catalog = parseCatalog(input, 'in the request body');
     } catch (err) {
       if (err instanceof CatalogError)
-        throw validationError(err.issues.map((msg) => ({ loc: ['body', 'catalog'], msg, type: 'value_error' })));
+        throw validationError(
+          err.issues.map((msg) => ({ loc: ['body', 'catalog'], msg, type: 'value_error' })),
+        );
       throw err;
     }
     store.loadCatalog(catalog, true);
     deps.catalog.current = catalog;
-    res.json({ products: store.state.products.filter((p) => !p.is_archived).map((p) => productJson(p, store.ctx)) });
+    res.json({
+      products: store.state.products.filter((p) => !p.is_archived).map((p) => productJson(p, store.ctx)),
+    });
   });
 
   router.get('/state', (_req, res) => {
@@ -102,8 +106,18 @@ export function controlRouter(deps: ControlDeps): express.Router {
         recurring_interval: p.recurring_interval,
         price: p.prices[0],
       })),
-      checkouts: s.checkouts.map((c) => ({ id: c.id, status: c.status, client_secret: c.client_secret, product_id: c.product_id })),
-      customers: s.customers.map((c) => ({ id: c.id, email: c.email, external_id: c.external_id, deleted: c.deleted_at !== null })),
+      checkouts: s.checkouts.map((c) => ({
+        id: c.id,
+        status: c.status,
+        client_secret: c.client_secret,
+        product_id: c.product_id,
+      })),
+      customers: s.customers.map((c) => ({
+        id: c.id,
+        email: c.email,
+        external_id: c.external_id,
+        deleted: c.deleted_at !== null,
+      })),
       orders: s.orders.map((o) => ({
         id: o.id,
         status: o.status,
@@ -121,7 +135,12 @@ export function controlRouter(deps: ControlDeps): express.Router {
         current_period_end: x.current_period_end,
         cancel_at_period_end: x.cancel_at_period_end,
       })),
-      license_keys: s.licenseKeys.map((k) => ({ id: k.id, key: k.key, status: k.status, customer_id: k.customer_id })),
+      license_keys: s.licenseKeys.map((k) => ({
+        id: k.id,
+        key: k.key,
+        status: k.status,
+        customer_id: k.customer_id,
+      })),
     });
   });
 
@@ -148,7 +167,12 @@ export function controlRouter(deps: ControlDeps): express.Router {
   router.post('/subscriptions/:id/:action', (req, res) => {
     const action = lifecycle[req.params.action];
     if (!action)
-      throw invalid(['path', 'action'], `Unknown action. Use one of: ${Object.keys(lifecycle).join(', ')}.`, 'value_error', req.params.action);
+      throw invalid(
+        ['path', 'action'],
+        `Unknown action. Use one of: ${Object.keys(lifecycle).join(', ')}.`,
+        'value_error',
+        req.params.action,
+      );
     action(req.params.id);
     res.json(subscriptionJson(store.requireSubscription(req.params.id), store.ctx));
   });
@@ -157,7 +181,10 @@ export function controlRouter(deps: ControlDeps): express.Router {
     store.requireOrder(req.params.id);
     const body = parse(refundBody, req.body);
     const refund = store.refundOrder({ order_id: req.params.id, ...body });
-    res.json({ refund: refundJson(refund, store.organization), order: orderJson(store.requireOrder(req.params.id), store.ctx) });
+    res.json({
+      refund: refundJson(refund, store.organization),
+      order: orderJson(store.requireOrder(req.params.id), store.ctx),
+    });
   });
 
   router.post('/trigger', (req, res) => {

@@ -67,7 +67,9 @@ export function customerPortalRouter(store: EmulatorStore): express.Router {
     const items = store.state.subscriptions
       .filter((s) => s.customer_id === me(req).id)
       .filter(byList(req, 'product_id', (s) => s.product_id))
-      .filter((s) => req.query.active === undefined || (s.status === 'active') === (req.query.active === 'true'));
+      .filter(
+        (s) => req.query.active === undefined || (s.status === 'active') === (req.query.active === 'true'),
+      );
     res.json(paginate(req, items, (s) => customerSubscriptionJson(s, store.ctx), ['-started_at']));
   });
   router.get('/subscriptions/:id', (req, res) => {

@@ -93,7 +93,9 @@ export function licenseKeysRouter(store: EmulatorStore): express.Router {
   });
   router.get('/:id/activations/:activationId', (req, res) => {
     const k = byId(req.params.id);
-    const a = store.state.activations.find((x) => x.id === req.params.activationId && x.license_key_id === k.id);
+    const a = store.state.activations.find(
+      (x) => x.id === req.params.activationId && x.license_key_id === k.id,
+    );
     if (!a) throw notFound('License key activation not found.');
     res.json({ ...a, conditions: undefined, license_key: licenseKeyJson(k, store.ctx) });
   });

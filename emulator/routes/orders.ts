@@ -75,7 +75,9 @@ export function ordersRouter(store: EmulatorStore): express.Router {
       )
       .filter((o) => after === undefined || Date.parse(o.created_at) >= after)
       .filter((o) => before === undefined || Date.parse(o.created_at) < before)
-      .filter((o) => modifiedAfter === undefined || Date.parse(o.modified_at ?? o.created_at) >= modifiedAfter);
+      .filter(
+        (o) => modifiedAfter === undefined || Date.parse(o.modified_at ?? o.created_at) >= modifiedAfter,
+      );
     res.json(paginate(req, items, (o) => orderJson(o, store.ctx)));
   });
   router.get('/:id', (req, res) => {
@@ -94,7 +96,8 @@ export function subscriptionsRouter(store: EmulatorStore): express.Router {
       .filter(byList(req, 'customer_id', (s) => s.customer_id))
       .filter(
         (s) =>
-          externalIds.length === 0 || externalIds.includes(store.customer(s.customer_id)?.external_id ?? '\u0000'),
+          externalIds.length === 0 ||
+          externalIds.includes(store.customer(s.customer_id)?.external_id ?? '\u0000'),
       )
       .filter(byList(req, 'product_id', (s) => s.product_id))
       .filter(byList(req, 'discount_id', (s) => s.discount_id))

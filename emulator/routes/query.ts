@@ -27,7 +27,9 @@ export function paginate<R extends object>(
 }
 
 function sortRecords<R extends object>(records: R[], sorting: string[]): R[] {
-  const keys = sorting.map((s) => (s.startsWith('-') ? { field: s.slice(1), dir: -1 } : { field: s, dir: 1 }));
+  const keys = sorting.map((s) =>
+    s.startsWith('-') ? { field: s.slice(1), dir: -1 } : { field: s, dir: 1 },
+  );
   return records
     .map((r, i) => ({ r, i }))
     .sort((a, b) => {
@@ -47,7 +49,8 @@ function sortRecords<R extends object>(records: R[], sorting: string[]): R[] {
 function sortValue(record: object, field: string): string | number | null {
   const r = record as Record<string, unknown>;
   let v = r[field];
-  if (v === undefined && field === 'price_amount' && Array.isArray(r.prices)) v = (r.prices[0] as Record<string, unknown>)?.price_amount;
+  if (v === undefined && field === 'price_amount' && Array.isArray(r.prices))
+    v = (r.prices[0] as Record<string, unknown>)?.price_amount;
   if (v === undefined && field === 'started_at') v = r.created_at;
   if (typeof v === 'number' || typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
@@ -75,7 +78,8 @@ export function date(req: Request, name: string): number | undefined {
   const v = req.query[name];
   if (v === undefined) return undefined;
   const t = Date.parse(String(v));
-  if (Number.isNaN(t)) throw invalid(['query', name], 'Input should be a valid datetime', 'datetime_parsing', v);
+  if (Number.isNaN(t))
+    throw invalid(['query', name], 'Input should be a valid datetime', 'datetime_parsing', v);
   return t;
 }
 
@@ -89,13 +93,21 @@ function intParam(req: Request, name: string, fallback: number, min: number, max
 }
 
 /** Keeps records whose `field` is one of the listed values (no filter when the parameter is absent). */
-export function byList<R>(req: Request, name: string, value: (r: R) => string | null | undefined): (r: R) => boolean {
+export function byList<R>(
+  req: Request,
+  name: string,
+  value: (r: R) => string | null | undefined,
+): (r: R) => boolean {
   const wanted = list(req, name);
   return wanted.length === 0 ? () => true : (r) => wanted.includes(value(r) ?? '');
 }
 
 /** Validates `value` with `schema`; a failure is Polar's 422 with `loc` prefixed by `where`. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' = 'body'): z.output<S> {
+export function parse<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'query' = 'body',
+): z.output<S> {
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw fromZodError(result.error, where);
   return result.data;

@@ -14,15 +14,13 @@ export const addressInput = z.object({
   state: z.string().nullable().optional(),
 });
 
-export const httpUrl = z
-  .string()
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === 'http:' || u.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  }, 'URL scheme should be \'http\' or \'https\'');
+export const httpUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, "URL scheme should be 'http' or 'https'");
 
 export const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'value is not a valid email address');
