@@ -32,6 +32,7 @@ export function createBenefitGrantStore(db: Database) {
      */
     upsert(polarGrant: unknown, eventTimestamp?: string | null): boolean {
       const g = parsePolar(polarBenefitGrantSchema, polarGrant, 'benefit grant');
+      const json = JSON.stringify(polarGrant);
       const info = upsert.run({
         id: g.id,
         customer_id: g.customer_id,
@@ -46,8 +47,8 @@ export function createBenefitGrantStore(db: Database) {
         revoked_at: optionalTimestamp(g.revoked_at),
         created_at: canonicalTimestamp(g.created_at),
         modified_at: optionalTimestamp(g.modified_at),
-        version_key: versionKey(g, eventTimestamp),
-        raw: JSON.stringify(polarGrant),
+        version_key: versionKey(g, eventTimestamp, json, g.is_revoked ? 1 : 0),
+        raw: json,
       });
       return info.changes > 0;
     },

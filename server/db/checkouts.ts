@@ -131,7 +131,11 @@ export function toCheckoutResponse(checkout: StoredCheckout): CheckoutResponse {
   };
 }
 
+/** How far along a checkout is, for two states with the same `modified_at`. */
+const CHECKOUT_RANK: Record<PolarCheckout['status'], number> = { open: 0, confirmed: 1, expired: 2, failed: 2, succeeded: 2 };
+
 function toRow(c: PolarCheckout, raw: unknown, eventTimestamp: string | null | undefined) {
+  const json = JSON.stringify(raw);
   return {
     id: c.id,
     status: c.status,
@@ -151,8 +155,8 @@ function toRow(c: PolarCheckout, raw: unknown, eventTimestamp: string | null | u
     success_url: c.success_url ?? null,
     created_at: canonicalTimestamp(c.created_at),
     modified_at: optionalTimestamp(c.modified_at),
-    version_key: versionKey(c, eventTimestamp),
-    raw: JSON.stringify(raw),
+    version_key: versionKey(c, eventTimestamp, json, CHECKOUT_RANK[c.status]),
+    raw: json,
   };
 }
 

@@ -62,6 +62,7 @@ export function createCustomerStore(db: Database) {
      */
     upsert(polarCustomer: unknown, eventTimestamp?: string | null): boolean {
       const c = parsePolar(polarCustomerSchema, polarCustomer, 'customer');
+      const json = JSON.stringify(polarCustomer);
       const info = upsert.run({
         id: c.id,
         email: c.email ?? null,
@@ -70,8 +71,8 @@ export function createCustomerStore(db: Database) {
         deleted_at: optionalTimestamp(c.deleted_at),
         created_at: canonicalTimestamp(c.created_at),
         modified_at: optionalTimestamp(c.modified_at),
-        version_key: versionKey(c, eventTimestamp),
-        raw: JSON.stringify(polarCustomer),
+        version_key: versionKey(c, eventTimestamp, json, c.deleted_at ? 1 : 0),
+        raw: json,
       });
       return info.changes > 0;
     },

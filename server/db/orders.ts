@@ -38,7 +38,11 @@ export function createOrderStore(db: Database) {
   };
 }
 
+/** How far along an order is, for two states with the same `modified_at`. */
+const ORDER_RANK: Record<PolarOrder['status'], number> = { draft: 0, pending: 1, paid: 2, void: 2, partially_refunded: 3, refunded: 4 };
+
 function toRow(o: PolarOrder, raw: unknown, eventTimestamp: string | null | undefined) {
+  const json = JSON.stringify(raw);
   return {
     id: o.id,
     status: o.status,
@@ -58,7 +62,7 @@ function toRow(o: PolarOrder, raw: unknown, eventTimestamp: string | null | unde
     currency: o.currency,
     created_at: canonicalTimestamp(o.created_at),
     modified_at: optionalTimestamp(o.modified_at),
-    version_key: versionKey(o, eventTimestamp),
-    raw: JSON.stringify(raw),
+    version_key: versionKey(o, eventTimestamp, json, ORDER_RANK[o.status]),
+    raw: json,
   };
 }

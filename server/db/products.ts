@@ -118,6 +118,7 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
 }
 
 function toRow(p: PolarProduct, raw: unknown, eventTimestamp: string | null | undefined) {
+  const json = JSON.stringify(raw);
   const benefits: Benefit[] = (p.benefits ?? []).map((b) => ({ id: b.id, type: b.type, description: b.description ?? '' }));
   return {
     id: p.id,
@@ -132,8 +133,8 @@ function toRow(p: PolarProduct, raw: unknown, eventTimestamp: string | null | un
     metadata: JSON.stringify(p.metadata ?? {}),
     created_at: canonicalTimestamp(p.created_at),
     modified_at: optionalTimestamp(p.modified_at),
-    version_key: versionKey(p, eventTimestamp),
-    raw: JSON.stringify(raw),
+    version_key: versionKey(p, eventTimestamp, json, 0),
+    raw: json,
   };
 }
 

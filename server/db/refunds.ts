@@ -26,6 +26,7 @@ export function createRefundStore(db: Database) {
      */
     upsert(polarRefund: unknown, eventTimestamp?: string | null): boolean {
       const r = parsePolar(polarRefundSchema, polarRefund, 'refund');
+      const json = JSON.stringify(polarRefund);
       const info = upsert.run({
         id: r.id,
         order_id: r.order_id,
@@ -39,8 +40,8 @@ export function createRefundStore(db: Database) {
         revoke_benefits: r.revoke_benefits ? 1 : 0,
         created_at: canonicalTimestamp(r.created_at),
         modified_at: optionalTimestamp(r.modified_at),
-        version_key: versionKey(r, eventTimestamp),
-        raw: JSON.stringify(polarRefund),
+        version_key: versionKey(r, eventTimestamp, json, r.status === 'pending' ? 0 : 1),
+        raw: json,
       });
       return info.changes > 0;
     },

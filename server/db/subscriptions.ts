@@ -40,6 +40,7 @@ export function createSubscriptionStore(db: Database) {
 }
 
 function toRow(s: PolarSubscription, raw: unknown, eventTimestamp: string | null | undefined) {
+  const json = JSON.stringify(raw);
   return {
     id: s.id,
     status: s.status,
@@ -59,7 +60,7 @@ function toRow(s: PolarSubscription, raw: unknown, eventTimestamp: string | null
     past_due_at: optionalTimestamp(s.past_due_at),
     created_at: canonicalTimestamp(s.created_at),
     modified_at: optionalTimestamp(s.modified_at),
-    version_key: versionKey(s, eventTimestamp),
-    raw: JSON.stringify(raw),
+    version_key: versionKey(s, eventTimestamp, json, 0),
+    raw: json,
   };
 }

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+
+/** Sorts before every real time: a state read from the API loses a tie with one carried by an event. */
+const NO_EVENT = '0000-00-00T00:00:00.000000Z';
 const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
@@ -29,11 +33,23 @@ export function optionalTimestamp(value: string | null | undefined): string | nu
 }
 
 /**
- * The key that orders two states of one Polar object: its `modified_at` (else `created_at`), then the
- * envelope timestamp of the event that carried it (empty when it came from the API). A state is written
- * only when its key is not older than the stored one, so deliveries in any order converge.
+ * The key that totally orders the states of one Polar object, so that writing only states whose key is not
+ * older than the stored one makes deliveries in any order converge:
+ * 1. its `modified_at` (else `created_at`);
+ * 2. `rank`: how far along a one-way status is (a checkout `succeeded` after `confirmed`), for states that
+ *    share a `modified_at`;
+ * 3. the envelope timestamp of the event that carried it (lowest when it came from the API);
+ * 4. a digest of the JSON, so that two different copies stamped with the same instant (an object and the
+ *    copy embedded in another event, sent in the same millisecond) still resolve the same way every time.
  */
-export function versionKey(object: { created_at: string; modified_at?: string | null }, eventTimestamp?: string | null): string {
+export function versionKey(
+  object: { created_at: string; modified_at?: string | null },
+  eventTimestamp: string | null | undefined,
+  json: string,
+  rank = 0,
+): string {
   const changed = canonicalTimestamp(object.modified_at ?? object.created_at);
-  return `${changed}|${eventTimestamp ? canonicalTimestamp(eventTimestamp) : ''}`;
+  const sent = eventTimestamp ? canonicalTimestamp(eventTimestamp) : NO_EVENT;
+  const digest = createHash('sha256').update(json).digest('hex').slice(0, 16);
+  return `${changed}|${rank}|${sent}|${digest}`;
 }
