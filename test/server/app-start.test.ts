@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HealthResponse, Product } from '../../contract/contract.js';
+import type { CheckoutResponse, CheckoutStatusResponse, HealthResponse, Product } from '../../contract/contract.js';
 import { freePort, startKitProcess, stopKitProcess } from '../helpers/kit-process.js';
 import type { KitProcess } from '../helpers/kit-process.js';
+import { waitFor } from '../helpers/test-kit.js';
+
+const LIFETIME = '6a0f1b8e-4a53-4a4c-9c55-0d7b8a9e1f04';
 
 const running: KitProcess[] = [];
 const dirs: string[] = [];
@@ -38,6 +41,26 @@ describe('polar-kit start', () => {
 
     const token = /Admin token\s+(\S+)/.exec(kit.output())?.[1];
     expect(token).toBeDefined();
+
+    // The emulator it started sends its webhooks to the kit, signed with the generated secret.
+    const created = await fetch(`http://127.0.0.1:${port}/api/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost:5173' },
+      body: JSON.stringify({ product_id: LIFETIME, email: 'start@example.com' }),
+    });
+    expect(created.status).toBe(201);
+    const { checkout_id } = (await created.json()) as CheckoutResponse;
+    const paid = await fetch(`http://127.0.0.1:${emulatorPort}/_emulator/checkouts/${checkout_id}/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ card: { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123', name: 'S' }, customer_email: 'start@example.com', customer_name: 'S' }),
+    });
+    expect(paid.status).toBe(200);
+    const status = await waitFor(async () => {
+      const body = (await (await fetch(`http://127.0.0.1:${port}/api/checkout/${checkout_id}`)).json()) as CheckoutStatusResponse;
+      return body.order ? body : null;
+    }, 'the order webhook', { timeoutMs: 10_000 });
+    expect(status.order).toMatchObject({ paid: true, product_id: LIFETIME });
     const orders = await fetch(`http://127.0.0.1:${port}/api/orders/a%40example.com`, { headers: { authorization: `Bearer ${token}` } });
     expect(orders.status).toBe(200);
     // Data lands in ./data of the working directory; the generated secrets are private to the user.

@@ -259,3 +259,45 @@ describe('widget and demo files', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });
+
+describe('rate limiting', () => {
+  it('answers 429 RATE_LIMITED with Retry-After once a client creates too many checkouts', async () => {
+    const t = await kit({ kit: { checkoutLimitPerMinute: 3 } });
+    const statuses: number[] = [];
+    let last: Response | null = null;
+    for (let i = 0; i < 5; i++) {
+      last = await t.fetch('/api/checkout', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ product_id: '6a0f1b8e-4a53-4a4c-9c55-0d7b8a9e1f02' }),
+      });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429, 429]);
+    expect(last!.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await last!.json()).toMatchObject({ code: 'RATE_LIMITED' });
+    // Reading stays open.
+    expect((await t.fetch('/api/products')).status).toBe(200);
+  });
+});
+
+describe('logs', () => {
+  it('redact secrets wherever they appear', async () => {
+    const { createLogger } = await import('../../server/logger.js');
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    logger.info(
+      {
+        config: { polar: { accessToken: 'polar_oat_SECRET1', webhookSecret: 'whsec_SECRET2' }, adminToken: 'SECRET3' },
+        req: { headers: { authorization: 'Bearer SECRET4', cookie: 'sid=SECRET5', 'webhook-signature': 'v1,SECRET6' } },
+        checkout: { client_secret: 'polar_c_SECRET7' },
+        token: 'SECRET8',
+      },
+      'hello',
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('hello');
+    expect(lines[0]).not.toMatch(/SECRET\d/);
+    expect(lines[0]).toContain('[redacted]');
+  });
+});
