@@ -59,7 +59,7 @@ export const pricingTableStyles = [
     .plan > * {
       margin: 0;
     }
-    h3 {
+    h2 {
       font-size: 1.25em;
     }
     .badge {

@@ -195,7 +195,7 @@ export class PolarPricingTable extends PolarElement {
     const nameId = `name-${product.id}`;
     return html`<li part=${highlighted ? 'plan plan-highlighted' : 'plan'} class="plan">
       ${highlighted ? html`<p part="badge" class="badge">${s.popular}</p>` : nothing}
-      <h3 part="name" id=${nameId}>${product.name}</h3>
+      <h2 part="name" id=${nameId}>${product.name}</h2>
       ${product.description ? html`<p part="description" class="description">${product.description}</p>` : nothing}
       <p part="price" class="price">
         <span class="amount">${price.amount}</span>${
