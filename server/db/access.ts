@@ -122,9 +122,12 @@ export function createAccessQueries(db: Database) {
       let subscription: SubscriptionSummaryRow | undefined;
       if (orderRow) {
         const subscriptionId = orderRow.subscription_id ?? checkout.subscriptionId;
-        subscription = (subscriptionId ? subscriptionById.get(subscriptionId) : undefined) ?? subscriptionOfCheckout.get(id);
+        subscription =
+          (subscriptionId ? subscriptionById.get(subscriptionId) : undefined) ??
+          subscriptionOfCheckout.get(id);
       }
-      const name = checkout.productName ?? (checkout.productId ? productName.get(checkout.productId)?.name : undefined);
+      const name =
+        checkout.productName ?? (checkout.productId ? productName.get(checkout.productId)?.name : undefined);
       return {
         checkout_id: checkout.id,
         status: checkout.status,

@@ -80,16 +80,20 @@ export function createCheckoutStore(db: Database) {
   const byId = db.prepare<[string], CheckoutRow>(`SELECT * FROM checkouts WHERE id = ?`);
   const byKey = db.prepare<[string], CheckoutRow>(`SELECT * FROM checkouts WHERE idempotency_key = ?`);
 
-  const insert = db.transaction((checkout: unknown, options: { idempotencyKey?: string; requestHash?: string }) => {
-    const c = parsePolar(polarCheckoutSchema, checkout, 'checkout');
-    upsert.run(toRow(c, checkout, null));
-    if (options.idempotencyKey === undefined) return;
-    const owner = byKey.get(options.idempotencyKey);
-    if (owner && owner.id !== c.id) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', { detail: 'This Idempotency-Key already belongs to another checkout.' });
-    }
-    setKey.run({ id: c.id, key: options.idempotencyKey, hash: options.requestHash ?? null });
-  });
+  const insert = db.transaction(
+    (checkout: unknown, options: { idempotencyKey?: string; requestHash?: string }) => {
+      const c = parsePolar(polarCheckoutSchema, checkout, 'checkout');
+      upsert.run(toRow(c, checkout, null));
+      if (options.idempotencyKey === undefined) return;
+      const owner = byKey.get(options.idempotencyKey);
+      if (owner && owner.id !== c.id) {
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+          detail: 'This Idempotency-Key already belongs to another checkout.',
+        });
+      }
+      setKey.run({ id: c.id, key: options.idempotencyKey, hash: options.requestHash ?? null });
+    },
+  );
 
   return {
     /**
@@ -98,7 +102,10 @@ export function createCheckoutStore(db: Database) {
      * @throws {AppError} IDEMPOTENCY_KEY_REUSED when the key already belongs to another checkout
      * @throws {PolarDataError} when the checkout lacks a field the kit stores
      */
-    insert(polarCheckout: unknown, options: { idempotencyKey?: string; requestHash?: string } = {}): StoredCheckout {
+    insert(
+      polarCheckout: unknown,
+      options: { idempotencyKey?: string; requestHash?: string } = {},
+    ): StoredCheckout {
       insert.immediate(polarCheckout, options);
       const id = (polarCheckout as { id: string }).id;
       return toCheckout(byId.get(id)!);
@@ -132,7 +139,13 @@ export function toCheckoutResponse(checkout: StoredCheckout): CheckoutResponse {
 }
 
 /** How far along a checkout is, for two states with the same `modified_at`. */
-const CHECKOUT_RANK: Record<PolarCheckout['status'], number> = { open: 0, confirmed: 1, expired: 2, failed: 2, succeeded: 2 };
+const CHECKOUT_RANK: Record<PolarCheckout['status'], number> = {
+  open: 0,
+  confirmed: 1,
+  expired: 2,
+  failed: 2,
+  succeeded: 2,
+};
 
 function toRow(c: PolarCheckout, raw: unknown, eventTimestamp: string | null | undefined) {
   const json = JSON.stringify(raw);

@@ -39,7 +39,14 @@ export function createOrderStore(db: Database) {
 }
 
 /** How far along an order is, for two states with the same `modified_at`. */
-const ORDER_RANK: Record<PolarOrder['status'], number> = { draft: 0, pending: 1, paid: 2, void: 2, partially_refunded: 3, refunded: 4 };
+const ORDER_RANK: Record<PolarOrder['status'], number> = {
+  draft: 0,
+  pending: 1,
+  paid: 2,
+  void: 2,
+  partially_refunded: 3,
+  refunded: 4,
+};
 
 function toRow(o: PolarOrder, raw: unknown, eventTimestamp: string | null | undefined) {
   const json = JSON.stringify(raw);

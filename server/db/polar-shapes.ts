@@ -8,7 +8,9 @@ import { normalizeTimestamp } from './timestamps.js';
  * kit's guard against data it cannot store.
  */
 
-const timestamp = z.string().refine((value) => normalizeTimestamp(value) !== null, 'an ISO-8601 timestamp with a zone');
+const timestamp = z
+  .string()
+  .refine((value) => normalizeTimestamp(value) !== null, 'an ISO-8601 timestamp with a zone');
 const nullableTimestamp = timestamp.nullable().optional();
 const minor = z.number().int();
 const metadataValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -117,7 +119,14 @@ export const polarSubscriptionSchema = z.object({
 });
 export type PolarSubscription = z.infer<typeof polarSubscriptionSchema>;
 
-export const orderStatusSchema = z.enum(['draft', 'pending', 'paid', 'refunded', 'partially_refunded', 'void']);
+export const orderStatusSchema = z.enum([
+  'draft',
+  'pending',
+  'paid',
+  'refunded',
+  'partially_refunded',
+  'void',
+]);
 
 export const polarOrderSchema = z.object({
   id: z.string().min(1),

@@ -50,7 +50,9 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
     `INSERT INTO product_refreshes (id, refreshed_at) VALUES (1, @at)
      ON CONFLICT (id) DO UPDATE SET refreshed_at = excluded.refreshed_at`,
   );
-  const getRefreshed = db.prepare<[], { refreshed_at: string }>(`SELECT refreshed_at FROM product_refreshes WHERE id = 1`);
+  const getRefreshed = db.prepare<[], { refreshed_at: string }>(
+    `SELECT refreshed_at FROM product_refreshes WHERE id = 1`,
+  );
   const listPublic = db.prepare<[], ProductRow>(`
     SELECT * FROM products WHERE is_archived = 0 AND visibility = 'public' ORDER BY created_at, name, id`);
   const byId = db.prepare<[string], ProductRow>(`SELECT * FROM products WHERE id = ?`);
@@ -119,7 +121,11 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
 
 function toRow(p: PolarProduct, raw: unknown, eventTimestamp: string | null | undefined) {
   const json = JSON.stringify(raw);
-  const benefits: Benefit[] = (p.benefits ?? []).map((b) => ({ id: b.id, type: b.type, description: b.description ?? '' }));
+  const benefits: Benefit[] = (p.benefits ?? []).map((b) => ({
+    id: b.id,
+    type: b.type,
+    description: b.description ?? '',
+  }));
   return {
     id: p.id,
     name: p.name,
@@ -140,7 +146,12 @@ function toRow(p: PolarProduct, raw: unknown, eventTimestamp: string | null | un
 
 function toPrice(price: PolarPrice): Price {
   if (price.amount_type === 'fixed' && price.price_amount !== undefined) {
-    return { id: price.id, amount_type: 'fixed', price_amount: price.price_amount, price_currency: price.price_currency };
+    return {
+      id: price.id,
+      amount_type: 'fixed',
+      price_amount: price.price_amount,
+      price_currency: price.price_currency,
+    };
   }
   if (price.amount_type === 'custom') {
     return {

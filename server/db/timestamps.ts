@@ -13,7 +13,8 @@ export function normalizeTimestamp(value: string): string | null {
   const match = ISO.exec(value);
   if (!match) return null;
   const [, date, time, fraction = '', zone = 'Z'] = match;
-  const offset = zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const offset =
+    zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
   const ms = Date.parse(`${date}T${time}${offset}`);
   if (Number.isNaN(ms)) return null;
   const whole = new Date(ms).toISOString().slice(0, 19);
@@ -23,7 +24,8 @@ export function normalizeTimestamp(value: string): string | null {
 /** Like `normalizeTimestamp`, but for values already checked by a schema. */
 export function canonicalTimestamp(value: string): string {
   const normalized = normalizeTimestamp(value);
-  if (normalized === null) throw new TypeError(`Not an ISO-8601 timestamp with a zone: ${JSON.stringify(value)}`);
+  if (normalized === null)
+    throw new TypeError(`Not an ISO-8601 timestamp with a zone: ${JSON.stringify(value)}`);
   return normalized;
 }
 

@@ -28,7 +28,10 @@ export type WebhookVerifier = {
    * @throws {AppError} WEBHOOK_SIGNATURE_INVALID (403) for a missing header, a timestamp more than 300 s
    * away, or no matching signature; WEBHOOK_PAYLOAD_INVALID (400) for a signed body that is not an event
    */
-  verify(raw: Buffer | Uint8Array | string, headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): VerifiedWebhook;
+  verify(
+    raw: Buffer | Uint8Array | string,
+    headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+  ): VerifiedWebhook;
 };
 
 const TOLERANCE_SECONDS = 300;
@@ -44,13 +47,16 @@ const BASE64 = /^[A-Za-z0-9+/]*$/;
  */
 export function createWebhookVerifier(secret: string, options: { now?: () => number } = {}): WebhookVerifier {
   if (typeof secret !== 'string' || secret.length === 0) {
-    throw new Error('The webhook secret is empty: set POLAR_WEBHOOK_SECRET to the secret of your Polar webhook endpoint.');
+    throw new Error(
+      'The webhook secret is empty: set POLAR_WEBHOOK_SECRET to the secret of your Polar webhook endpoint.',
+    );
   }
   const now = options.now ?? Date.now;
   const utf8Key = new TextEncoder().encode(secret);
   const keys: Uint8Array[] = [utf8Key];
   const decoded = decodeBase64(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret);
-  if (decoded !== null && decoded.byteLength > 0 && !Buffer.from(decoded).equals(Buffer.from(utf8Key))) keys.push(decoded);
+  if (decoded !== null && decoded.byteLength > 0 && !Buffer.from(decoded).equals(Buffer.from(utf8Key)))
+    keys.push(decoded);
   const verifiers = keys.map((key) => new Webhook(key, { format: 'raw' }));
   const decoder = new TextDecoder();
 
@@ -61,13 +67,17 @@ export function createWebhookVerifier(secret: string, options: { now?: () => num
       const signature = header(headers, 'webhook-signature');
       if (!id || !timestampText || !signature) throw invalidSignature('Missing required webhook headers.');
       const timestamp = Number(timestampText);
-      if (!Number.isFinite(timestamp)) throw invalidSignature('The webhook-timestamp header is not a number.');
+      if (!Number.isFinite(timestamp))
+        throw invalidSignature('The webhook-timestamp header is not a number.');
       const nowSeconds = now() / 1000;
-      if (timestamp < nowSeconds - TOLERANCE_SECONDS) throw invalidSignature('The webhook timestamp is too old.');
-      if (timestamp > nowSeconds + TOLERANCE_SECONDS) throw invalidSignature('The webhook timestamp is too new.');
+      if (timestamp < nowSeconds - TOLERANCE_SECONDS)
+        throw invalidSignature('The webhook timestamp is too old.');
+      if (timestamp > nowSeconds + TOLERANCE_SECONDS)
+        throw invalidSignature('The webhook timestamp is too new.');
 
       const signatures = canonicalSignatures(signature);
-      if (signatures.length === 0) throw invalidSignature('No valid v1 signature in the webhook-signature header.');
+      if (signatures.length === 0)
+        throw invalidSignature('No valid v1 signature in the webhook-signature header.');
       const body = typeof raw === 'string' ? raw : decoder.decode(raw);
       const signedAt = Math.floor(timestamp);
       if (!verifiers.some((verifier) => matches(verifier, id, signedAt, body, signatures))) {
@@ -88,7 +98,13 @@ export function verifyWebhook(
 }
 
 /** Whether one of the offered signatures is `standardwebhooks`' signature of this message under this key. */
-function matches(verifier: Webhook, id: string, timestamp: number, body: string, signatures: string[]): boolean {
+function matches(
+  verifier: Webhook,
+  id: string,
+  timestamp: number,
+  body: string,
+  signatures: string[],
+): boolean {
   const expected = Buffer.from(verifier.sign(id, new Date(timestamp * 1000), body));
   let found = false;
   for (const signature of signatures) {

@@ -3,7 +3,12 @@ import { createBenefitGrantStore } from '../db/benefit-grants.js';
 import { createCheckoutStore } from '../db/checkouts.js';
 import { createCustomerStore } from '../db/customers.js';
 import { createOrderStore } from '../db/orders.js';
-import { parsePolar, polarBenefitEventSchema, polarCustomerSchema, polarSubscriptionSchema } from '../db/polar-shapes.js';
+import {
+  parsePolar,
+  polarBenefitEventSchema,
+  polarCustomerSchema,
+  polarSubscriptionSchema,
+} from '../db/polar-shapes.js';
 import { createProductStore } from '../db/products.js';
 import { createRefundStore } from '../db/refunds.js';
 import { createSubscriptionStore } from '../db/subscriptions.js';

@@ -100,7 +100,13 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
   const pending = new Set<Promise<void>>();
 
   type Outcome = 'processed' | 'ignored' | 'duplicate';
-  type Delivery = { webhookId: string; event: PolarWebhookEvent; body: string; at: string; receivedAt: string };
+  type Delivery = {
+    webhookId: string;
+    event: PolarWebhookEvent;
+    body: string;
+    at: string;
+    receivedAt: string;
+  };
 
   const ingest = db.transaction((d: Delivery): Outcome => {
     const existing = events.find(d.webhookId);
@@ -183,7 +189,8 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
         outcome = ingest.immediate(delivery);
       } catch (error) {
         fail(delivery, error);
-        if (error instanceof PolarDataError) throw new AppError('WEBHOOK_PAYLOAD_INVALID', { detail: error.message, cause: error });
+        if (error instanceof PolarDataError)
+          throw new AppError('WEBHOOK_PAYLOAD_INVALID', { detail: error.message, cause: error });
         throw new AppError('INTERNAL', { cause: error });
       }
       if (outcome === 'duplicate') return { status: 200, body: { received: true, duplicate: true } };
@@ -193,7 +200,8 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
 
     replay(webhookId) {
       const stored = events.find(webhookId);
-      if (!stored) throw new AppError('WEBHOOK_EVENT_NOT_FOUND', { detail: 'No stored webhook event with that id.' });
+      if (!stored)
+        throw new AppError('WEBHOOK_EVENT_NOT_FOUND', { detail: 'No stored webhook event with that id.' });
       if (!isKnownEventType(stored.type)) return { status: 'ignored' };
       let event: PolarWebhookEvent;
       try {

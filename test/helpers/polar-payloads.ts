@@ -59,8 +59,16 @@ export function polarSubscription(overrides: Json = {}, customerOverrides: Json 
 
 /** The `OrderSubscription` embedded in an order: a subscription without its nested objects. */
 export function orderSubscription(subscription: Json): Json {
-  const { customer: _c, product: _p, discount: _d, prices: _pr, meters: _m, pending_update: _u, custom_field_data: _f, ...rest } =
-    subscription;
+  const {
+    customer: _c,
+    product: _p,
+    discount: _d,
+    prices: _pr,
+    meters: _m,
+    pending_update: _u,
+    custom_field_data: _f,
+    ...rest
+  } = subscription;
   return rest;
 }
 

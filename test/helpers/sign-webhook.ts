@@ -23,11 +23,19 @@ export function generateWebhookSecret(): string {
 
 /** The key bytes a scheme derives from a secret. */
 export function signingKey(secret: string, scheme: SignatureScheme): Buffer {
-  return scheme === 'legacy' ? Buffer.from(secret, 'utf8') : Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return scheme === 'legacy'
+    ? Buffer.from(secret, 'utf8')
+    : Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
 }
 
 /** The `v1,<base64>` signature of one message. */
-export function signature(secret: string, scheme: SignatureScheme, id: string, timestamp: number, body: string | Buffer): string {
+export function signature(
+  secret: string,
+  scheme: SignatureScheme,
+  id: string,
+  timestamp: number,
+  body: string | Buffer,
+): string {
   const hmac = createHmac('sha256', signingKey(secret, scheme));
   hmac.update(`${id}.${timestamp}.`);
   hmac.update(body);
@@ -35,7 +43,11 @@ export function signature(secret: string, scheme: SignatureScheme, id: string, t
 }
 
 /** The three Standard Webhooks headers for `body`, as Polar sends them. */
-export function signWebhook(body: string | Buffer, secret: string, options: SignOptions = {}): Record<string, string> {
+export function signWebhook(
+  body: string | Buffer,
+  secret: string,
+  options: SignOptions = {},
+): Record<string, string> {
   const id = options.id ?? randomUUID();
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   return {

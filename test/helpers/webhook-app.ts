@@ -35,10 +35,19 @@ export type WebhookTestApp = {
  * The webhook route of the kit in a small Express app on an ephemeral loopback port, with the kit's problem
  * handler, over a real SQLite database (`:memory:` unless a path is given).
  */
-export async function startWebhookApp(options: { secret: string; hooks?: WebhookHooks; dbPath?: string }): Promise<WebhookTestApp> {
+export async function startWebhookApp(options: {
+  secret: string;
+  hooks?: WebhookHooks;
+  dbPath?: string;
+}): Promise<WebhookTestApp> {
   const db = openDatabase({ path: options.dbPath ?? ':memory:' });
   const logger = createMemoryLogger();
-  const ingest = createWebhookIngest({ db, secret: options.secret, logger, ...(options.hooks ? { hooks: options.hooks } : {}) });
+  const ingest = createWebhookIngest({
+    db,
+    secret: options.secret,
+    logger,
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  });
   const app = express();
   app.use('/api', webhooksRouter({ ingest }));
   app.use(notFound);
@@ -53,7 +62,11 @@ export async function startWebhookApp(options: { secret: string; hooks?: Webhook
     ingest,
     logger,
     post: (body, headers) =>
-      fetch(`${url}/api/webhooks/polar`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers }),
+      fetch(`${url}/api/webhooks/polar`, {
+        method: 'POST',
+        body: typeof body === 'string' ? body : new Uint8Array(body),
+        headers,
+      }),
     async close() {
       await ingest.drain();
       server.closeAllConnections();

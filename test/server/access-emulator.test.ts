@@ -1,6 +1,12 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AccessResponse, CheckoutResponse, CheckoutStatusResponse, OrderSummary, Product } from '../../contract/contract.js';
+import type {
+  AccessResponse,
+  CheckoutResponse,
+  CheckoutStatusResponse,
+  OrderSummary,
+  Product,
+} from '../../contract/contract.js';
 import { startTestKit, waitFor } from '../helpers/test-kit.js';
 import type { TestKit } from '../helpers/test-kit.js';
 
@@ -76,7 +82,11 @@ describe('access after purchases through the emulator', () => {
         const s = await json<CheckoutStatusResponse>(t.fetch(`/api/checkout/${checkout.checkout_id}`));
         return s.order ? s : null;
       }, `the paid order of ${product.name}`);
-      expect(status).toMatchObject({ status: 'succeeded', product: { id: product.id, name: product.name }, order: { paid: true } });
+      expect(status).toMatchObject({
+        status: 'succeeded',
+        product: { id: product.id, name: product.name },
+        order: { paid: true },
+      });
       if (product.is_recurring) {
         expect(status.subscription).toMatchObject({ product_id: product.id, status: 'active' });
       } else {
@@ -97,8 +107,15 @@ describe('access after purchases through the emulator', () => {
       });
 
       const granted = await access(t, externalId);
-      expect(granted).toMatchObject({ external_id: externalId, email, active: true, product_ids: [product.id] });
-      expect(granted.subscriptions.map((s) => s.product_id)).toEqual(product.is_recurring ? [product.id] : []);
+      expect(granted).toMatchObject({
+        external_id: externalId,
+        email,
+        active: true,
+        product_ids: [product.id],
+      });
+      expect(granted.subscriptions.map((s) => s.product_id)).toEqual(
+        product.is_recurring ? [product.id] : [],
+      );
       expect(granted.benefits.map((b) => b.id).sort()).toEqual(product.benefits.map((b) => b.id).sort());
       expect(t.kit.access(email)).toEqual(granted);
       expect(t.kit.access(granted.customer_id)).toEqual(granted);
@@ -108,7 +125,9 @@ describe('access after purchases through the emulator', () => {
 
   it('follows a subscription through cancel, uncancel, renewal, past due and revoke', async () => {
     const t = await start();
-    const monthly = (await products(t)).find((p) => p.is_recurring && p.recurring_interval === 'month' && (p.price_amount ?? 0) > 0)!;
+    const monthly = (await products(t)).find(
+      (p) => p.is_recurring && p.recurring_interval === 'month' && (p.price_amount ?? 0) > 0,
+    )!;
     await buy(t, monthly, 'sub-life');
     const subscriptionId = (await access(t, 'sub-life')).subscriptions[0]!.id;
     const act = async (action: string) => {
@@ -118,7 +137,10 @@ describe('access after purchases through the emulator', () => {
     };
 
     const canceled = await act('cancel');
-    expect(canceled).toMatchObject({ active: true, subscriptions: [{ id: subscriptionId, status: 'active', cancel_at_period_end: true }] });
+    expect(canceled).toMatchObject({
+      active: true,
+      subscriptions: [{ id: subscriptionId, status: 'active', cancel_at_period_end: true }],
+    });
 
     const uncanceled = await act('uncancel');
     expect(uncanceled.subscriptions).toMatchObject([{ cancel_at_period_end: false }]);
@@ -175,14 +197,20 @@ describe('access after purchases through the emulator', () => {
   it('stores every delivery it acknowledged, byte for byte, once', async () => {
     const t = await start();
     const catalogue = await products(t);
-    await buy(t, catalogue.find((p) => p.is_recurring && (p.price_amount ?? 0) > 0)!, 'ledger');
+    await buy(
+      t,
+      catalogue.find((p) => p.is_recurring && (p.price_amount ?? 0) > 0)!,
+      'ledger',
+    );
     const deliveries = t.emulator.webhooks.deliveries();
     expect(deliveries.length).toBeGreaterThan(5);
     expect(deliveries.every((d) => d.status === 'succeeded')).toBe(true);
 
     const db = new Database(t.dbPath, { readonly: true });
     try {
-      const stored = db.prepare(`SELECT webhook_id, payload, status, attempts FROM webhook_events`).all() as Array<{
+      const stored = db
+        .prepare(`SELECT webhook_id, payload, status, attempts FROM webhook_events`)
+        .all() as Array<{
         webhook_id: string;
         payload: string;
         status: string;
@@ -191,7 +219,12 @@ describe('access after purchases through the emulator', () => {
       const byId = new Map(stored.map((row) => [row.webhook_id, row]));
       expect(byId.size).toBe(deliveries.length);
       for (const d of deliveries) {
-        expect(byId.get(d.webhook_id)).toEqual({ webhook_id: d.webhook_id, payload: d.payload, status: 'processed', attempts: 1 });
+        expect(byId.get(d.webhook_id)).toEqual({
+          webhook_id: d.webhook_id,
+          payload: d.payload,
+          status: 'processed',
+          attempts: 1,
+        });
       }
       // A redelivery keeps its webhook-id: the kit answers it as a duplicate and changes nothing.
       const first = deliveries[0]!;
@@ -199,7 +232,9 @@ describe('access after purchases through the emulator', () => {
       await settled(t);
       const again = t.emulator.webhooks.deliveries().filter((d) => d.webhook_id === first.webhook_id);
       expect(again.every((d) => d.status === 'succeeded')).toBe(true);
-      expect(db.prepare(`SELECT attempts FROM webhook_events WHERE webhook_id = ?`).get(first.webhook_id)).toEqual({ attempts: 1 });
+      expect(
+        db.prepare(`SELECT attempts FROM webhook_events WHERE webhook_id = ?`).get(first.webhook_id),
+      ).toEqual({ attempts: 1 });
     } finally {
       db.close();
     }

@@ -53,9 +53,13 @@ describe('migrations', () => {
         .run(),
     ).toThrow(/CHECK constraint/);
     expect(() =>
-      db.prepare(`INSERT INTO orders (id, status, paid, customer_id, billing_reason, subtotal_amount, discount_amount,
+      db
+        .prepare(
+          `INSERT INTO orders (id, status, paid, customer_id, billing_reason, subtotal_amount, discount_amount,
         net_amount, tax_amount, total_amount, currency, created_at, version_key, raw)
-        VALUES ('o', 'paid', 1, 'c', 'purchase', 10.5, 0, 0, 0, 0, 'usd', 'x', 'x', '{}')`).run(),
+        VALUES ('o', 'paid', 1, 'c', 'purchase', 10.5, 0, 0, 0, 0, 'usd', 'x', 'x', '{}')`,
+        )
+        .run(),
     ).toThrow(/cannot store REAL value in INTEGER column/);
   });
 
@@ -94,9 +98,19 @@ describe('createProductStore', () => {
     const listed = products.listPublic();
     expect(listed.map((p) => p.name).sort()).toEqual(['Pro License', 'Pro Monthly']);
     const monthly = listed.find((p) => p.name === 'Pro Monthly')!;
-    expect(monthly).toMatchObject({ is_recurring: true, recurring_interval: 'month', price_amount: 900, price_currency: 'usd' });
+    expect(monthly).toMatchObject({
+      is_recurring: true,
+      recurring_interval: 'month',
+      price_amount: 900,
+      price_currency: 'usd',
+    });
     expect(monthly.prices).toEqual([
-      { id: '6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a09', amount_type: 'fixed', price_amount: 900, price_currency: 'usd' },
+      {
+        id: '6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a09',
+        amount_type: 'fixed',
+        price_amount: 900,
+        price_currency: 'usd',
+      },
     ]);
     expect(products.get('archived')).toMatchObject({ isArchived: true });
 
@@ -108,9 +122,21 @@ describe('createProductStore', () => {
   it('keeps a newer webhook state over an older one and over a refresh of the same version', () => {
     const db = memoryDb();
     const products = createProductStore(db);
-    expect(products.upsert(polarProduct({ name: 'New name', modified_at: '2026-01-20T00:00:00Z' }), '2026-01-20T00:00:01Z')).toBe(true);
-    expect(products.upsert(polarProduct({ name: 'Old name', modified_at: '2026-01-19T00:00:00Z' }), '2026-01-21T00:00:00Z')).toBe(false);
-    products.replaceAll([polarProduct({ name: 'Same version from the API', modified_at: '2026-01-20T00:00:00Z' })]);
+    expect(
+      products.upsert(
+        polarProduct({ name: 'New name', modified_at: '2026-01-20T00:00:00Z' }),
+        '2026-01-20T00:00:01Z',
+      ),
+    ).toBe(true);
+    expect(
+      products.upsert(
+        polarProduct({ name: 'Old name', modified_at: '2026-01-19T00:00:00Z' }),
+        '2026-01-21T00:00:00Z',
+      ),
+    ).toBe(false);
+    products.replaceAll([
+      polarProduct({ name: 'Same version from the API', modified_at: '2026-01-20T00:00:00Z' }),
+    ]);
     expect(products.listPublic()[0]!.name).toBe('New name');
   });
 
@@ -136,7 +162,16 @@ describe('createProductStore', () => {
     expect(products.listPublic()[0]).toMatchObject({
       price_amount: null,
       price_currency: 'eur',
-      prices: [{ id: 'price-custom', amount_type: 'custom', minimum_amount: 500, maximum_amount: null, preset_amount: 1500, price_currency: 'eur' }],
+      prices: [
+        {
+          id: 'price-custom',
+          amount_type: 'custom',
+          minimum_amount: 500,
+          maximum_amount: null,
+          preset_amount: 1500,
+          price_currency: 'eur',
+        },
+      ],
     });
     expect(() => products.upsert(polarProduct({ id: 'bad', prices: 'nope' }))).toThrow(/prices/);
     expect(() => products.replaceAll([polarProduct({ id: 'fine' }), { id: 'broken' }])).toThrow();
@@ -149,7 +184,12 @@ describe('createCheckoutStore', () => {
     const db = memoryDb();
     const checkouts = createCheckoutStore(db);
     const stored = checkouts.insert(polarCheckout(), { idempotencyKey: 'key-1', requestHash: 'hash-1' });
-    expect(stored).toMatchObject({ status: 'open', productName: 'Pro License', idempotencyKey: 'key-1', requestHash: 'hash-1' });
+    expect(stored).toMatchObject({
+      status: 'open',
+      productName: 'Pro License',
+      idempotencyKey: 'key-1',
+      requestHash: 'hash-1',
+    });
     expect(checkouts.findByIdempotencyKey('key-1')?.id).toBe(stored.id);
     expect(checkouts.findByIdempotencyKey('key-2')).toBeNull();
     expect(toCheckoutResponse(stored)).toEqual({
@@ -178,10 +218,21 @@ describe('createCheckoutStore', () => {
   it('never lets an older state overwrite a newer one, whichever arrives first', () => {
     const db = memoryDb();
     const checkouts = createCheckoutStore(db);
-    checkouts.upsertFromPolar(polarCheckout({ status: 'succeeded', modified_at: '2026-01-15T10:05:00Z' }), '2026-01-15T10:05:01Z');
+    checkouts.upsertFromPolar(
+      polarCheckout({ status: 'succeeded', modified_at: '2026-01-15T10:05:00Z' }),
+      '2026-01-15T10:05:01Z',
+    );
     checkouts.insert(polarCheckout(), { idempotencyKey: 'k' });
-    expect(checkouts.upsertFromPolar(polarCheckout({ status: 'confirmed', modified_at: '2026-01-15T10:04:00Z' }), '2026-01-15T10:06:00Z')).toBe(false);
-    expect(checkouts.get(polarCheckout().id as string)).toMatchObject({ status: 'succeeded', idempotencyKey: 'k' });
+    expect(
+      checkouts.upsertFromPolar(
+        polarCheckout({ status: 'confirmed', modified_at: '2026-01-15T10:04:00Z' }),
+        '2026-01-15T10:06:00Z',
+      ),
+    ).toBe(false);
+    expect(checkouts.get(polarCheckout().id as string)).toMatchObject({
+      status: 'succeeded',
+      idempotencyKey: 'k',
+    });
   });
 });
 
@@ -223,7 +274,9 @@ describe('createAccessQueries', () => {
         },
       ],
       product_ids: ['4d8a2b6f-0c3e-4f5a-9d1e-2b7c8a9f0e11', 'd8dd2de1-21b7-4a41-8bc3-ce909c0cfe23'].sort(),
-      benefits: [{ id: '5e0c9a3b-8d2f-4e1a-b7c6-1f2e3d4c5b6a', type: 'custom', description: 'Priority support' }],
+      benefits: [
+        { id: '5e0c9a3b-8d2f-4e1a-b7c6-1f2e3d4c5b6a', type: 'custom', description: 'Priority support' },
+      ],
     });
     expect(s.queries.access('992fae2a-2a17-4b7a-8d9e-e287cf90131b')).toEqual(byExternal);
     expect(s.queries.access('JANE@example.com')).toEqual(byExternal);
@@ -235,8 +288,14 @@ describe('createAccessQueries', () => {
     s.customers.upsert(polarCustomer());
     s.orders.upsert(polarOrder());
     s.subscriptions.upsert(polarSubscription({ status: 'past_due', modified_at: '2026-02-15T10:00:00Z' }));
-    s.grants.upsert(polarBenefitGrant({ is_granted: false, is_revoked: true, modified_at: '2026-02-15T10:00:00Z' }));
-    expect(s.queries.access('user_123')).toMatchObject({ active: true, subscriptions: [], product_ids: ['d8dd2de1-21b7-4a41-8bc3-ce909c0cfe23'] });
+    s.grants.upsert(
+      polarBenefitGrant({ is_granted: false, is_revoked: true, modified_at: '2026-02-15T10:00:00Z' }),
+    );
+    expect(s.queries.access('user_123')).toMatchObject({
+      active: true,
+      subscriptions: [],
+      product_ids: ['d8dd2de1-21b7-4a41-8bc3-ce909c0cfe23'],
+    });
     // A succeeded full refund takes the one-time product away even before `order.refunded` arrives.
     s.refunds.upsert(polarRefund());
     expect(s.queries.access('user_123')).toMatchObject({ active: false, product_ids: [], benefits: [] });
@@ -245,9 +304,13 @@ describe('createAccessQueries', () => {
   it('keeps a partially refunded purchase and drops a fully refunded order', () => {
     const s = seeded();
     s.customers.upsert(polarCustomer());
-    s.orders.upsert(polarOrder({ status: 'partially_refunded', refunded_amount: 400, modified_at: '2026-01-16T00:00:00Z' }));
+    s.orders.upsert(
+      polarOrder({ status: 'partially_refunded', refunded_amount: 400, modified_at: '2026-01-16T00:00:00Z' }),
+    );
     expect(s.queries.access('user_123')?.product_ids).toEqual(['d8dd2de1-21b7-4a41-8bc3-ce909c0cfe23']);
-    s.orders.upsert(polarOrder({ status: 'refunded', refunded_amount: 1000, modified_at: '2026-01-17T00:00:00Z' }));
+    s.orders.upsert(
+      polarOrder({ status: 'refunded', refunded_amount: 1000, modified_at: '2026-01-17T00:00:00Z' }),
+    );
     expect(s.queries.access('user_123')?.active).toBe(false);
   });
 
@@ -259,7 +322,13 @@ describe('createAccessQueries', () => {
     s.products.upsert(polarProduct());
     const orders = s.queries.ordersByEmail('Jane@Example.com');
     expect(orders.map((o) => o.id)).toEqual(['newer', 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e']);
-    expect(orders[0]).toMatchObject({ product_name: 'Pro License', paid: true, status: 'paid', customer_email: 'jane@example.com', total_amount: 1000 });
+    expect(orders[0]).toMatchObject({
+      product_name: 'Pro License',
+      paid: true,
+      status: 'paid',
+      customer_email: 'jane@example.com',
+      total_amount: 1000,
+    });
     expect(s.queries.ordersByEmail('other@example.com')).toEqual([]);
   });
 
@@ -267,11 +336,21 @@ describe('createAccessQueries', () => {
     const s = seeded();
     s.checkouts.insert(polarCheckout());
     const id = polarCheckout().id as string;
-    expect(s.queries.checkoutStatus(id)).toMatchObject({ status: 'open', order: null, subscription: null, amount: 1000, currency: 'usd', product: { id: 'd8dd2de1-21b7-4a41-8bc3-ce909c0cfe23', name: 'Pro License' } });
+    expect(s.queries.checkoutStatus(id)).toMatchObject({
+      status: 'open',
+      order: null,
+      subscription: null,
+      amount: 1000,
+      currency: 'usd',
+      product: { id: 'd8dd2de1-21b7-4a41-8bc3-ce909c0cfe23', name: 'Pro License' },
+    });
     s.orders.upsert(polarOrder({ status: 'pending', paid: false }));
     expect(s.queries.checkoutStatus(id)?.order).toBeNull();
     s.orders.upsert(polarOrder({ modified_at: '2026-01-15T10:00:03Z' }));
-    expect(s.queries.checkoutStatus(id)?.order).toMatchObject({ id: 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e', paid: true });
+    expect(s.queries.checkoutStatus(id)?.order).toMatchObject({
+      id: 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e',
+      paid: true,
+    });
     expect(s.queries.checkoutStatus('unknown')).toBeNull();
   });
 });

@@ -20,7 +20,12 @@ const OTHER_SECRET = generateWebhookSecret();
 const compact = JSON.stringify(webhookEvent('order.paid', polarOrder()));
 const now = () => Math.floor(Date.now() / 1000);
 
-function signed(body: string | Buffer, secret: string, scheme: SignatureScheme, extra: { id?: string; timestamp?: number } = {}) {
+function signed(
+  body: string | Buffer,
+  secret: string,
+  scheme: SignatureScheme,
+  extra: { id?: string; timestamp?: number } = {},
+) {
   return signWebhook(body, secret, { scheme, ...extra });
 }
 
@@ -43,26 +48,74 @@ function cases(): Case[] {
     const tampered = Buffer.from(compact);
     tampered[tampered.indexOf('1000')] = '2'.charCodeAt(0);
     table.push({ name: `one tampered byte, ${label}`, body: tampered, headers: ok, secret, accept: false });
-    table.push({ name: `wrong secret, ${label}`, body: compact, headers: ok, secret: OTHER_SECRET, accept: false });
-    table.push({ name: `stale by 301 s, ${label}`, body: compact, headers: signed(compact, secret, scheme, { timestamp: now() - 301 }), secret, accept: false });
-    table.push({ name: `stale by 290 s, ${label}`, body: compact, headers: signed(compact, secret, scheme, { timestamp: now() - 290 }), secret, accept: true });
-    table.push({ name: `future by 301 s, ${label}`, body: compact, headers: signed(compact, secret, scheme, { timestamp: now() + 301 }), secret, accept: false });
-    table.push({ name: `future by 290 s, ${label}`, body: compact, headers: signed(compact, secret, scheme, { timestamp: now() + 290 }), secret, accept: true });
+    table.push({
+      name: `wrong secret, ${label}`,
+      body: compact,
+      headers: ok,
+      secret: OTHER_SECRET,
+      accept: false,
+    });
+    table.push({
+      name: `stale by 301 s, ${label}`,
+      body: compact,
+      headers: signed(compact, secret, scheme, { timestamp: now() - 301 }),
+      secret,
+      accept: false,
+    });
+    table.push({
+      name: `stale by 290 s, ${label}`,
+      body: compact,
+      headers: signed(compact, secret, scheme, { timestamp: now() - 290 }),
+      secret,
+      accept: true,
+    });
+    table.push({
+      name: `future by 301 s, ${label}`,
+      body: compact,
+      headers: signed(compact, secret, scheme, { timestamp: now() + 301 }),
+      secret,
+      accept: false,
+    });
+    table.push({
+      name: `future by 290 s, ${label}`,
+      body: compact,
+      headers: signed(compact, secret, scheme, { timestamp: now() + 290 }),
+      secret,
+      accept: true,
+    });
     for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
-      table.push({ name: `missing ${name}, ${label}`, body: compact, headers: without(ok, name), secret, accept: false });
+      table.push({
+        name: `missing ${name}, ${label}`,
+        body: compact,
+        headers: without(ok, name),
+        secret,
+        accept: false,
+      });
     }
-    table.push({ name: `empty "v1," signature, ${label}`, body: compact, headers: { ...ok, 'webhook-signature': 'v1,' }, secret, accept: false });
+    table.push({
+      name: `empty "v1," signature, ${label}`,
+      body: compact,
+      headers: { ...ok, 'webhook-signature': 'v1,' },
+      secret,
+      accept: false,
+    });
     table.push({
       name: `rotation: a stale signature then the valid one, ${label}`,
       body: compact,
-      headers: { ...ok, 'webhook-signature': `${signature(OTHER_SECRET, 'standard', ok['webhook-id']!, Number(ok['webhook-timestamp']), compact)} ${ok['webhook-signature']}` },
+      headers: {
+        ...ok,
+        'webhook-signature': `${signature(OTHER_SECRET, 'standard', ok['webhook-id']!, Number(ok['webhook-timestamp']), compact)} ${ok['webhook-signature']}`,
+      },
       secret,
       accept: true,
     });
     table.push({
       name: `rotation: two signatures, none valid, ${label}`,
       body: compact,
-      headers: { ...ok, 'webhook-signature': `v1,AAAA ${signature(OTHER_SECRET, 'legacy', ok['webhook-id']!, Number(ok['webhook-timestamp']), compact)}` },
+      headers: {
+        ...ok,
+        'webhook-signature': `v1,AAAA ${signature(OTHER_SECRET, 'legacy', ok['webhook-id']!, Number(ok['webhook-timestamp']), compact)}`,
+      },
       secret,
       accept: false,
     });
@@ -95,17 +148,59 @@ function cases(): Case[] {
       accept: false,
     });
     const pretty = JSON.stringify(JSON.parse(compact), null, 2);
-    table.push({ name: `pretty-printed body, ${label}`, body: pretty, headers: signed(pretty, secret, scheme), secret, accept: true });
-    table.push({ name: `pretty body checked against the compact signature, ${label}`, body: pretty, headers: ok, secret, accept: false });
+    table.push({
+      name: `pretty-printed body, ${label}`,
+      body: pretty,
+      headers: signed(pretty, secret, scheme),
+      secret,
+      accept: true,
+    });
+    table.push({
+      name: `pretty body checked against the compact signature, ${label}`,
+      body: pretty,
+      headers: ok,
+      secret,
+      accept: false,
+    });
     const escaped = compact.replace('"Jane Doe"', '"Ren\\u00e9e \\u00e9"');
-    table.push({ name: `\\u00e9-escaped body, ${label}`, body: escaped, headers: signed(escaped, secret, scheme), secret, accept: true });
+    table.push({
+      name: `\\u00e9-escaped body, ${label}`,
+      body: escaped,
+      headers: signed(escaped, secret, scheme),
+      secret,
+      accept: true,
+    });
     const utf8 = compact.replace('"Jane Doe"', '"Renée"');
-    table.push({ name: `raw UTF-8 body, ${label}`, body: Buffer.from(utf8), headers: signed(utf8, secret, scheme), secret, accept: true });
+    table.push({
+      name: `raw UTF-8 body, ${label}`,
+      body: Buffer.from(utf8),
+      headers: signed(utf8, secret, scheme),
+      secret,
+      accept: true,
+    });
     const reordered = `{ "data" :${JSON.stringify(polarOrder())},\n\t"api_version":"2026-10", "timestamp": "2026-01-15T10:00:05Z","type":"order.paid" , "n": 1.0 }`;
-    table.push({ name: `unusual key order, whitespace and 1.0, ${label}`, body: reordered, headers: signed(reordered, secret, scheme), secret, accept: true });
+    table.push({
+      name: `unusual key order, whitespace and 1.0, ${label}`,
+      body: reordered,
+      headers: signed(reordered, secret, scheme),
+      secret,
+      accept: true,
+    });
     const unknown = JSON.stringify({ type: 'something.new', timestamp: '2026-01-15T10:00:05Z', data: {} });
-    table.push({ name: `unknown event type, ${label}`, body: unknown, headers: signed(unknown, secret, scheme), secret, accept: true });
-    table.push({ name: `signed body that is not JSON, ${label}`, body: 'not json', headers: signed('not json', secret, scheme), secret, accept: true });
+    table.push({
+      name: `unknown event type, ${label}`,
+      body: unknown,
+      headers: signed(unknown, secret, scheme),
+      secret,
+      accept: true,
+    });
+    table.push({
+      name: `signed body that is not JSON, ${label}`,
+      body: 'not json',
+      headers: signed('not json', secret, scheme),
+      secret,
+      accept: true,
+    });
   }
   return table;
 }
@@ -132,10 +227,13 @@ function kitAccepts(c: Case): boolean {
 }
 
 describe('createWebhookVerifier', () => {
-  it.each(cases().map((c) => [c.name, c] as const))('agrees with SDK 1.x validateEvent: %s', async (_name, c) => {
-    expect(await sdkAccepts(c)).toBe(c.accept);
-    expect(kitAccepts(c)).toBe(c.accept);
-  });
+  it.each(cases().map((c) => [c.name, c] as const))(
+    'agrees with SDK 1.x validateEvent: %s',
+    async (_name, c) => {
+      expect(await sdkAccepts(c)).toBe(c.accept);
+      expect(kitAccepts(c)).toBe(c.accept);
+    },
+  );
 
   it('returns the parsed event, the webhook id and the exact body', () => {
     const headers = signWebhook(compact, STANDARD_SECRET, { id: 'msg_1' });
@@ -165,8 +263,12 @@ describe('createWebhookVerifier', () => {
   it('uses the clock it is given for the 300 s tolerance', () => {
     const sentAt = 1_700_000_000;
     const headers = signWebhook(compact, STANDARD_SECRET, { timestamp: sentAt });
-    expect(() => createWebhookVerifier(STANDARD_SECRET, { now: () => (sentAt + 299) * 1000 }).verify(compact, headers)).not.toThrow();
-    expect(() => createWebhookVerifier(STANDARD_SECRET, { now: () => (sentAt + 301) * 1000 }).verify(compact, headers)).toThrow(/too old/);
+    expect(() =>
+      createWebhookVerifier(STANDARD_SECRET, { now: () => (sentAt + 299) * 1000 }).verify(compact, headers),
+    ).not.toThrow();
+    expect(() =>
+      createWebhookVerifier(STANDARD_SECRET, { now: () => (sentAt + 301) * 1000 }).verify(compact, headers),
+    ).toThrow(/too old/);
   });
 
   it('refuses to start without a secret', () => {

@@ -23,12 +23,23 @@ function setup() {
   const db = openDatabase({ path: ':memory:' });
   const ingest = createWebhookIngest({ db, secret: SECRET, logger: createMemoryLogger() });
   let n = 0;
-  const send = (type: string, data: unknown, timestamp = `2026-01-20T00:00:${String(n).padStart(2, '0')}Z`) => {
+  const send = (
+    type: string,
+    data: unknown,
+    timestamp = `2026-01-20T00:00:${String(n).padStart(2, '0')}Z`,
+  ) => {
     n++;
     const { body, headers } = signedDelivery(webhookEvent(type, data, timestamp), SECRET);
     return ingest.handle(Buffer.from(body), headers);
   };
-  return { db, ingest, send, queries: createAccessQueries(db), products: createProductStore(db), checkouts: createCheckoutStore(db) };
+  return {
+    db,
+    ingest,
+    send,
+    queries: createAccessQueries(db),
+    products: createProductStore(db),
+    checkouts: createCheckoutStore(db),
+  };
 }
 
 describe('applying each kind of event', () => {
@@ -36,10 +47,18 @@ describe('applying each kind of event', () => {
     const s = setup();
     s.send('product.created', polarProduct());
     s.send('product.created', polarRecurringProduct());
-    expect(s.products.listPublic().map((p) => p.name).sort()).toEqual(['Pro License', 'Pro Monthly']);
+    expect(
+      s.products
+        .listPublic()
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['Pro License', 'Pro Monthly']);
     s.send('product.updated', polarProduct({ name: 'Pro License v2', modified_at: '2026-01-16T00:00:00Z' }));
     s.send('product.updated', polarProduct({ name: 'stale', modified_at: '2026-01-15T12:00:00Z' }));
-    s.send('product.updated', polarRecurringProduct({ is_archived: true, modified_at: '2026-01-16T00:00:00Z' }));
+    s.send(
+      'product.updated',
+      polarRecurringProduct({ is_archived: true, modified_at: '2026-01-16T00:00:00Z' }),
+    );
     expect(s.products.listPublic().map((p) => p.name)).toEqual(['Pro License v2']);
   });
 
@@ -48,10 +67,25 @@ describe('applying each kind of event', () => {
     const benefit = { id: 'ben-1', type: 'custom', description: 'Old text' };
     s.send('product.created', polarProduct({ benefits: [benefit] }));
     s.send('customer.created', polarCustomer());
-    s.send('benefit_grant.created', polarBenefitGrant({ benefit_id: 'ben-1', benefit: { ...polarBenefitGrant().benefit as object, id: 'ben-1', description: 'Old text' } }));
-    s.send('benefit.updated', { ...benefit, description: 'New text', created_at: '2026-01-15T00:00:00Z', modified_at: '2026-01-19T00:00:00Z' });
-    expect(s.products.listPublic()[0]!.benefits).toEqual([{ id: 'ben-1', type: 'custom', description: 'New text' }]);
-    expect(s.queries.access('user_123')!.benefits).toEqual([{ id: 'ben-1', type: 'custom', description: 'New text' }]);
+    s.send(
+      'benefit_grant.created',
+      polarBenefitGrant({
+        benefit_id: 'ben-1',
+        benefit: { ...(polarBenefitGrant().benefit as object), id: 'ben-1', description: 'Old text' },
+      }),
+    );
+    s.send('benefit.updated', {
+      ...benefit,
+      description: 'New text',
+      created_at: '2026-01-15T00:00:00Z',
+      modified_at: '2026-01-19T00:00:00Z',
+    });
+    expect(s.products.listPublic()[0]!.benefits).toEqual([
+      { id: 'ben-1', type: 'custom', description: 'New text' },
+    ]);
+    expect(s.queries.access('user_123')!.benefits).toEqual([
+      { id: 'ben-1', type: 'custom', description: 'New text' },
+    ]);
   });
 
   it('tracks checkouts through created, updated and expired', () => {
@@ -68,11 +102,16 @@ describe('applying each kind of event', () => {
     s.send('customer.created', polarCustomer());
     s.send('order.paid', polarOrder());
     expect(s.queries.access('user_123')?.active).toBe(true);
-    s.send('customer.deleted', polarCustomer({ deleted_at: '2026-01-18T00:00:00Z', modified_at: '2026-01-18T00:00:00Z' }));
+    s.send(
+      'customer.deleted',
+      polarCustomer({ deleted_at: '2026-01-18T00:00:00Z', modified_at: '2026-01-18T00:00:00Z' }),
+    );
     s.send('order.updated', polarOrder({ modified_at: '2026-01-19T00:00:00Z' }));
     s.send('customer.updated', polarCustomer({ modified_at: '2026-01-17T00:00:00Z' }));
     expect(s.queries.access('user_123')).toMatchObject({ active: false, product_ids: [] });
-    expect(s.db.prepare(`SELECT deleted_at FROM customers`).get()).toEqual({ deleted_at: '2026-01-18T00:00:00.000000Z' });
+    expect(s.db.prepare(`SELECT deleted_at FROM customers`).get()).toEqual({
+      deleted_at: '2026-01-18T00:00:00.000000Z',
+    });
   });
 
   it('learns the customer from an order even when customer.created never arrives', () => {

@@ -16,8 +16,12 @@ afterEach(() => {
 });
 
 function startKitProcess(dbPath: string, secret: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dbPath, secret], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dbPath, secret], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
   const url = new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';
@@ -27,7 +31,9 @@ function startKitProcess(dbPath: string, secret: string) {
       if (out.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
     });
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    void exited.then((code) => reject(new Error(`kit process exited (${String(code)}) before listening: ${err}`)));
+    void exited.then((code) =>
+      reject(new Error(`kit process exited (${String(code)}) before listening: ${err}`)),
+    );
   });
   return { child, url, exited };
 }
@@ -44,7 +50,10 @@ describe('a webhook answered 2xx survives kill -9', () => {
     const acknowledged: string[] = [];
     for (let i = 0; i < 12; i++) {
       const id = `msg_crash_${i}`;
-      const order = polarOrder({ id: `order-${i}`, created_at: `2026-01-15T10:00:${String(i).padStart(2, '0')}Z` });
+      const order = polarOrder({
+        id: `order-${i}`,
+        created_at: `2026-01-15T10:00:${String(i).padStart(2, '0')}Z`,
+      });
       const { body, headers } = signedDelivery(webhookEvent('order.paid', order), secret, { id });
       const res = await fetch(`${url}/api/webhooks/polar`, { method: 'POST', body, headers });
       if (res.status === 202) acknowledged.push(id);
@@ -56,7 +65,9 @@ describe('a webhook answered 2xx survives kill -9', () => {
 
     const db = openDatabase({ path: dbPath });
     try {
-      const stored = db.prepare(`SELECT webhook_id FROM webhook_events WHERE status = 'processed' ORDER BY id`).all() as Array<{ webhook_id: string }>;
+      const stored = db
+        .prepare(`SELECT webhook_id FROM webhook_events WHERE status = 'processed' ORDER BY id`)
+        .all() as Array<{ webhook_id: string }>;
       expect(stored.map((r) => r.webhook_id)).toEqual(acknowledged);
       expect((db.prepare(`SELECT count(*) AS n FROM orders`).get() as { n: number }).n).toBe(12);
     } finally {

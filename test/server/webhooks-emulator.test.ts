@@ -39,22 +39,31 @@ async function buy(productId: string, externalId: string): Promise<void> {
     customer_email: `${externalId}@example.com`,
     external_customer_id: externalId,
   });
-  await api('POST', `/_emulator/checkouts/${checkout.id}/pay`, { card: CARD, customer_email: `${externalId}@example.com`, customer_name: 'Real Payload' });
+  await api('POST', `/_emulator/checkouts/${checkout.id}/pay`, {
+    card: CARD,
+    customer_email: `${externalId}@example.com`,
+    customer_name: 'Real Payload',
+  });
 }
 
 beforeAll(async () => {
   receiver = await startWebhookApp({ secret: SECRET });
-  emulator = await startEmulator({ timeScale: 0.001, webhook: { url: `${receiver.url}/api/webhooks/polar`, secret: SECRET } });
-  const { items: products } = await api<{ items: Array<{ id: string; is_recurring: boolean; prices: Array<{ price_amount?: number }> }> }>(
-    'GET',
-    '/v1/products/?limit=100',
-  );
+  emulator = await startEmulator({
+    timeScale: 0.001,
+    webhook: { url: `${receiver.url}/api/webhooks/polar`, secret: SECRET },
+  });
+  const { items: products } = await api<{
+    items: Array<{ id: string; is_recurring: boolean; prices: Array<{ price_amount?: number }> }>;
+  }>('GET', '/v1/products/?limit=100');
   const paid = (p: (typeof products)[number]) => (p.prices[0]?.price_amount ?? 0) > 0;
   const monthly = products.find((p) => p.is_recurring && paid(p))!;
   const oneTime = products.find((p) => !p.is_recurring && paid(p))!;
 
   await buy(monthly.id, 'life');
-  const state = await api<{ subscriptions: Array<{ id: string }>; orders: Array<{ id: string; product_id: string }> }>('GET', '/_emulator/state');
+  const state = await api<{
+    subscriptions: Array<{ id: string }>;
+    orders: Array<{ id: string; product_id: string }>;
+  }>('GET', '/_emulator/state');
   const subscriptionId = state.subscriptions[0]!.id;
   for (const action of ['cancel', 'uncancel', 'renew', 'past_due', 'revoke']) {
     await api('POST', `/_emulator/subscriptions/${subscriptionId}/${action}`, {});
@@ -64,7 +73,9 @@ beforeAll(async () => {
   const purchase = after.orders.find((o) => o.product_id === oneTime.id)!;
   await api('POST', `/_emulator/orders/${purchase.id}/refund`, {});
   await emulator.webhooks.drain();
-  captured = emulator.webhooks.deliveries().map((d) => ({ webhookId: d.webhook_id, type: d.type, payload: d.payload }));
+  captured = emulator.webhooks
+    .deliveries()
+    .map((d) => ({ webhookId: d.webhook_id, type: d.type, payload: d.payload }));
 });
 
 afterAll(async () => {
@@ -77,7 +88,10 @@ function deliver(order: number[]): Database {
   const ingest = createWebhookIngest({ db, secret: SECRET, logger: createMemoryLogger() });
   for (const i of order) {
     const event = captured[i]!;
-    const result = ingest.handle(Buffer.from(event.payload), signWebhook(event.payload, SECRET, { id: event.webhookId }));
+    const result = ingest.handle(
+      Buffer.from(event.payload),
+      signWebhook(event.payload, SECRET, { id: event.webhookId }),
+    );
     expect([200, 202]).toContain(result.status);
   }
   return db;
@@ -85,7 +99,15 @@ function deliver(order: number[]): Database {
 
 function snapshot(db: Database): Record<string, unknown[]> {
   const result: Record<string, unknown[]> = {};
-  for (const table of ['customers', 'products', 'checkouts', 'orders', 'subscriptions', 'benefit_grants', 'refunds']) {
+  for (const table of [
+    'customers',
+    'products',
+    'checkouts',
+    'orders',
+    'subscriptions',
+    'benefit_grants',
+    'refunds',
+  ]) {
     result[table] = db.prepare(`SELECT * FROM ${table} ORDER BY id`).all();
   }
   return result;
@@ -112,16 +134,25 @@ describe('payloads captured from the emulator', () => {
     ]) {
       expect(types, type).toContain(type);
     }
-    const statuses = receiver.db.prepare(`SELECT status, count(*) AS n FROM webhook_events GROUP BY status`).all();
+    const statuses = receiver.db
+      .prepare(`SELECT status, count(*) AS n FROM webhook_events GROUP BY status`)
+      .all();
     expect(statuses).toEqual([{ status: 'processed', n: captured.length }]);
   });
 
   it('leave the customers with the access the story implies', () => {
     const db = deliver(captured.map((_, i) => i));
     const queries = createAccessQueries(db);
-    expect(queries.access('life')).toMatchObject({ active: false, subscriptions: [], product_ids: [], benefits: [] });
+    expect(queries.access('life')).toMatchObject({
+      active: false,
+      subscriptions: [],
+      product_ids: [],
+      benefits: [],
+    });
     expect(queries.access('refunded')).toMatchObject({ product_ids: [] });
-    expect(queries.ordersByEmail('life@example.com').map((o) => o.billing_reason)).toContain('subscription_cycle');
+    expect(queries.ordersByEmail('life@example.com').map((o) => o.billing_reason)).toContain(
+      'subscription_cycle',
+    );
     db.close();
   });
 
@@ -129,14 +160,17 @@ describe('payloads captured from the emulator', () => {
     const inOrder = captured.map((_, i) => i);
     const expected = snapshot(deliver(inOrder));
     fc.assert(
-      fc.property(fc.shuffledSubarray(inOrder, { minLength: inOrder.length, maxLength: inOrder.length }), (order) => {
-        const db = deliver(order);
-        try {
-          expect(snapshot(db)).toEqual(expected);
-        } finally {
-          db.close();
-        }
-      }),
+      fc.property(
+        fc.shuffledSubarray(inOrder, { minLength: inOrder.length, maxLength: inOrder.length }),
+        (order) => {
+          const db = deliver(order);
+          try {
+            expect(snapshot(db)).toEqual(expected);
+          } finally {
+            db.close();
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });

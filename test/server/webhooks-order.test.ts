@@ -32,7 +32,15 @@ function lifeEvents(): Array<{ type: string; data: unknown }> {
   const customer = polarCustomer({ created_at: t(1), modified_at: null });
   const customerFields = { created_at: t(1), modified_at: null };
   const checkout = (status: string, modified: string | null) =>
-    polarCheckout({ id: CHECKOUT, product_id: PRODUCT, status, created_at: t(0), modified_at: modified, amount: 900, total_amount: 900 });
+    polarCheckout({
+      id: CHECKOUT,
+      product_id: PRODUCT,
+      status,
+      created_at: t(0),
+      modified_at: modified,
+      amount: 900,
+      total_amount: 900,
+    });
   const subscription = (modified: string | null, fields: Record<string, unknown> = {}) =>
     polarSubscription(
       {
@@ -49,12 +57,39 @@ function lifeEvents(): Array<{ type: string; data: unknown }> {
     );
   const created = subscription(null, { status: 'incomplete' });
   const active = subscription(t(4), { status: 'active' });
-  const canceled = subscription(t(7), { status: 'active', cancel_at_period_end: true, canceled_at: t(7), ends_at: '2026-02-15T10:03:00Z' });
+  const canceled = subscription(t(7), {
+    status: 'active',
+    cancel_at_period_end: true,
+    canceled_at: t(7),
+    ends_at: '2026-02-15T10:03:00Z',
+  });
   const uncanceled = subscription(t(8), { status: 'active' });
-  const renewed = subscription(t(10), { status: 'active', current_period_start: '2026-02-15T10:03:00Z', current_period_end: '2026-03-15T10:03:00Z' });
-  const pastDue = subscription(t(11), { status: 'past_due', past_due_at: t(11), current_period_start: '2026-02-15T10:03:00Z', current_period_end: '2026-03-15T10:03:00Z' });
-  const revoked = subscription(t(12), { status: 'canceled', ended_at: t(12), ends_at: t(12), canceled_at: t(12), current_period_start: '2026-02-15T10:03:00Z', current_period_end: '2026-03-15T10:03:00Z' });
-  const order = (id: string, reason: string, modified: string | null, sub: Record<string, unknown>, fields: Record<string, unknown>) =>
+  const renewed = subscription(t(10), {
+    status: 'active',
+    current_period_start: '2026-02-15T10:03:00Z',
+    current_period_end: '2026-03-15T10:03:00Z',
+  });
+  const pastDue = subscription(t(11), {
+    status: 'past_due',
+    past_due_at: t(11),
+    current_period_start: '2026-02-15T10:03:00Z',
+    current_period_end: '2026-03-15T10:03:00Z',
+  });
+  const revoked = subscription(t(12), {
+    status: 'canceled',
+    ended_at: t(12),
+    ends_at: t(12),
+    canceled_at: t(12),
+    current_period_start: '2026-02-15T10:03:00Z',
+    current_period_end: '2026-03-15T10:03:00Z',
+  });
+  const order = (
+    id: string,
+    reason: string,
+    modified: string | null,
+    sub: Record<string, unknown>,
+    fields: Record<string, unknown>,
+  ) =>
     polarOrder(
       {
         id,
@@ -73,34 +108,70 @@ function lifeEvents(): Array<{ type: string; data: unknown }> {
       customerFields,
     );
   const grant = (modified: string | null, fields: Record<string, unknown>) =>
-    polarBenefitGrant({ subscription_id: SUBSCRIPTION, order_id: null, created_at: t(6), modified_at: modified, customer: customer, ...fields });
+    polarBenefitGrant({
+      subscription_id: SUBSCRIPTION,
+      order_id: null,
+      created_at: t(6),
+      modified_at: modified,
+      customer: customer,
+      ...fields,
+    });
   const refund = (status: string, modified: string | null) =>
-    polarRefund({ order_id: RENEWAL, subscription_id: SUBSCRIPTION, amount: 900, status, created_at: t(13), modified_at: modified });
-  const refundedRenewal = order(RENEWAL, 'subscription_cycle', t(14), pastDue, { status: 'refunded', paid: true, refunded_amount: 900 });
+    polarRefund({
+      order_id: RENEWAL,
+      subscription_id: SUBSCRIPTION,
+      amount: 900,
+      status,
+      created_at: t(13),
+      modified_at: modified,
+    });
+  const refundedRenewal = order(RENEWAL, 'subscription_cycle', t(14), pastDue, {
+    status: 'refunded',
+    paid: true,
+    refunded_amount: 900,
+  });
   return [
     { type: 'checkout.created', data: checkout('open', null) },
     { type: 'customer.created', data: customer },
     { type: 'checkout.updated', data: checkout('confirmed', t(2)) },
     { type: 'subscription.created', data: created },
-    { type: 'order.created', data: order(FIRST_ORDER, 'subscription_create', null, created, { status: 'pending', paid: false }) },
+    {
+      type: 'order.created',
+      data: order(FIRST_ORDER, 'subscription_create', null, created, { status: 'pending', paid: false }),
+    },
     { type: 'subscription.active', data: active },
     { type: 'subscription.updated', data: active },
-    { type: 'order.paid', data: order(FIRST_ORDER, 'subscription_create', t(5), active, { status: 'paid', paid: true }) },
+    {
+      type: 'order.paid',
+      data: order(FIRST_ORDER, 'subscription_create', t(5), active, { status: 'paid', paid: true }),
+    },
     { type: 'checkout.updated', data: checkout('succeeded', t(6)) },
     { type: 'benefit_grant.created', data: grant(null, {}) },
-    { type: 'customer.state_changed', data: { ...customer, active_subscriptions: [], granted_benefits: [], active_meters: [] } },
+    {
+      type: 'customer.state_changed',
+      data: { ...customer, active_subscriptions: [], granted_benefits: [], active_meters: [] },
+    },
     { type: 'subscription.updated', data: canceled },
     { type: 'subscription.canceled', data: canceled },
     { type: 'subscription.uncanceled', data: uncanceled },
     { type: 'subscription.updated', data: uncanceled },
-    { type: 'order.created', data: order(RENEWAL, 'subscription_cycle', null, uncanceled, { status: 'pending', paid: false }) },
-    { type: 'order.paid', data: order(RENEWAL, 'subscription_cycle', t(10), renewed, { status: 'paid', paid: true }) },
+    {
+      type: 'order.created',
+      data: order(RENEWAL, 'subscription_cycle', null, uncanceled, { status: 'pending', paid: false }),
+    },
+    {
+      type: 'order.paid',
+      data: order(RENEWAL, 'subscription_cycle', t(10), renewed, { status: 'paid', paid: true }),
+    },
     { type: 'subscription.updated', data: renewed },
     { type: 'subscription.past_due', data: pastDue },
     { type: 'subscription.updated', data: pastDue },
     { type: 'subscription.revoked', data: revoked },
     { type: 'subscription.updated', data: revoked },
-    { type: 'benefit_grant.revoked', data: grant(t(12), { is_granted: false, is_revoked: true, revoked_at: t(12) }) },
+    {
+      type: 'benefit_grant.revoked',
+      data: grant(t(12), { is_granted: false, is_revoked: true, revoked_at: t(12) }),
+    },
     { type: 'refund.created', data: refund('pending', null) },
     { type: 'refund.updated', data: refund('succeeded', t(14)) },
     { type: 'order.refunded', data: refundedRenewal },
@@ -111,7 +182,11 @@ function lifeEvents(): Array<{ type: string; data: unknown }> {
 
 /** Signed once: each delivery keeps its webhook-id and envelope timestamp across retries, as Polar's do. */
 const deliveries = lifeEvents().map((e, i) =>
-  signedDelivery(webhookEvent(e.type, e.data, `2026-01-15T11:00:${String(i).padStart(2, '0')}.000001Z`), SECRET, { id: `msg_${i}` }),
+  signedDelivery(
+    webhookEvent(e.type, e.data, `2026-01-15T11:00:${String(i).padStart(2, '0')}.000001Z`),
+    SECRET,
+    { id: `msg_${i}` },
+  ),
 );
 
 function deliver(order: number[]): Database {
@@ -126,10 +201,22 @@ function deliver(order: number[]): Database {
 }
 
 function snapshot(db: Database): Record<string, unknown[]> {
-  const tables = ['customers', 'products', 'checkouts', 'orders', 'subscriptions', 'benefit_grants', 'refunds'];
+  const tables = [
+    'customers',
+    'products',
+    'checkouts',
+    'orders',
+    'subscriptions',
+    'benefit_grants',
+    'refunds',
+  ];
   const result: Record<string, unknown[]> = {};
   for (const table of tables) result[table] = db.prepare(`SELECT * FROM ${table} ORDER BY id`).all();
-  result.webhook_events = db.prepare(`SELECT webhook_id, type, status, attempts, error, payload FROM webhook_events ORDER BY webhook_id`).all();
+  result.webhook_events = db
+    .prepare(
+      `SELECT webhook_id, type, status, attempts, error, payload FROM webhook_events ORDER BY webhook_id`,
+    )
+    .all();
   return result;
 }
 
@@ -139,9 +226,18 @@ describe('out-of-order and repeated delivery', () => {
   it('ends a subscription life delivered in order in the expected state', () => {
     const db = deliver(inOrder);
     const queries = createAccessQueries(db);
-    expect(queries.access('user_123')).toMatchObject({ active: false, subscriptions: [], product_ids: [], benefits: [] });
+    expect(queries.access('user_123')).toMatchObject({
+      active: false,
+      subscriptions: [],
+      product_ids: [],
+      benefits: [],
+    });
     const subscription = db.prepare(`SELECT status, ended_at, cancel_at_period_end FROM subscriptions`).get();
-    expect(subscription).toEqual({ status: 'canceled', ended_at: '2026-01-15T10:12:00.000000Z', cancel_at_period_end: 0 });
+    expect(subscription).toEqual({
+      status: 'canceled',
+      ended_at: '2026-01-15T10:12:00.000000Z',
+      cancel_at_period_end: 0,
+    });
     expect(db.prepare(`SELECT id, status FROM orders ORDER BY created_at`).all()).toEqual([
       { id: FIRST_ORDER, status: 'paid' },
       { id: RENEWAL, status: 'refunded' },
@@ -174,7 +270,8 @@ describe('out-of-order and repeated delivery', () => {
         fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n)), { maxLength: 8 }),
         (permutation, repeats) => {
           const sequence = [...permutation];
-          for (const [event, position] of repeats) sequence.splice(position % (sequence.length + 1), 0, event);
+          for (const [event, position] of repeats)
+            sequence.splice(position % (sequence.length + 1), 0, event);
           const db = deliver(sequence);
           try {
             expect(snapshot(db)).toEqual(expected);

@@ -26,18 +26,25 @@ function count(app: WebhookTestApp, table: string): number {
 
 function eventRow(app: WebhookTestApp, webhookId: string) {
   return app.db.prepare(`SELECT * FROM webhook_events WHERE webhook_id = ?`).get(webhookId) as
-    | { status: string; attempts: number; error: string | null; payload: string; type: string }
-    | undefined;
+    { status: string; attempts: number; error: string | null; payload: string; type: string } | undefined;
 }
 
 describe('POST /api/webhooks/polar', () => {
   it('applies a signed order.paid, answers 202 after the commit, and stores the raw payload', async () => {
     const app = await start();
-    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, { id: 'msg_paid' });
+    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, {
+      id: 'msg_paid',
+    });
     const res = await app.post(body, headers);
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ received: true });
-    expect(eventRow(app, 'msg_paid')).toMatchObject({ status: 'processed', attempts: 1, error: null, payload: body, type: 'order.paid' });
+    expect(eventRow(app, 'msg_paid')).toMatchObject({
+      status: 'processed',
+      attempts: 1,
+      error: null,
+      payload: body,
+      type: 'order.paid',
+    });
     expect(createAccessQueries(app.db).access('user_123')).toMatchObject({
       active: true,
       product_ids: ['d8dd2de1-21b7-4a41-8bc3-ce909c0cfe23'],
@@ -46,7 +53,9 @@ describe('POST /api/webhooks/polar', () => {
 
   it('answers a repeated webhook-id with 200 duplicate and changes nothing', async () => {
     const app = await start();
-    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, { id: 'msg_dup' });
+    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, {
+      id: 'msg_dup',
+    });
     expect((await app.post(body, headers)).status).toBe(202);
     // A retry is re-signed with a new timestamp but keeps its webhook-id.
     const again = signWebhook(body, SECRET, { id: 'msg_dup', timestamp: Math.floor(Date.now() / 1000) + 5 });
@@ -59,7 +68,9 @@ describe('POST /api/webhooks/polar', () => {
 
   it('turns 50 concurrent repeats of one delivery into one order', async () => {
     const app = await start();
-    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, { id: 'msg_storm' });
+    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, {
+      id: 'msg_storm',
+    });
     const responses = await Promise.all(Array.from({ length: 50 }, () => app.post(body, headers)));
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 202)).toHaveLength(1);
@@ -71,9 +82,13 @@ describe('POST /api/webhooks/polar', () => {
 
   it('stores an unknown event type as ignored and answers 202', async () => {
     const app = await start();
-    const { body, headers } = signedDelivery({ type: 'wallet.topped_up', timestamp: '2026-01-15T10:00:00Z', data: { id: 'x' } }, SECRET, {
-      id: 'msg_unknown',
-    });
+    const { body, headers } = signedDelivery(
+      { type: 'wallet.topped_up', timestamp: '2026-01-15T10:00:00Z', data: { id: 'x' } },
+      SECRET,
+      {
+        id: 'msg_unknown',
+      },
+    );
     const res = await app.post(body, headers);
     expect(res.status).toBe(202);
     expect(eventRow(app, 'msg_unknown')).toMatchObject({ status: 'ignored', payload: body });
@@ -93,7 +108,10 @@ describe('POST /api/webhooks/polar', () => {
 
   it('answers 403 for a bad or missing signature and stores nothing', async () => {
     const app = await start();
-    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), generateWebhookSecret());
+    const { body, headers } = signedDelivery(
+      webhookEvent('order.paid', polarOrder()),
+      generateWebhookSecret(),
+    );
     const wrong = await app.post(body, headers);
     expect(wrong.status).toBe(403);
     expect(await wrong.json()).toMatchObject({ code: 'WEBHOOK_SIGNATURE_INVALID' });
@@ -106,13 +124,18 @@ describe('POST /api/webhooks/polar', () => {
   it('verifies the exact bytes whatever the content type says', async () => {
     const app = await start();
     const body = `{"type":"order.paid",  "timestamp":"2026-01-15T10:00:05Z","data":${JSON.stringify(polarOrder())}}`;
-    const res = await app.post(body, { 'content-type': 'text/plain; charset=latin1', ...signWebhook(body, SECRET) });
+    const res = await app.post(body, {
+      'content-type': 'text/plain; charset=latin1',
+      ...signWebhook(body, SECRET),
+    });
     expect(res.status).toBe(202);
   });
 
   it('answers 413 for a body over 1 MB', async () => {
     const app = await start();
-    const body = JSON.stringify(webhookEvent('order.paid', { ...polarOrder(), padding: 'x'.repeat(1_100_000) }));
+    const body = JSON.stringify(
+      webhookEvent('order.paid', { ...polarOrder(), padding: 'x'.repeat(1_100_000) }),
+    );
     const res = await app.post(body, { 'content-type': 'application/json', ...signWebhook(body, SECRET) });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
@@ -121,7 +144,9 @@ describe('POST /api/webhooks/polar', () => {
   it('records data the kit cannot store as failed and answers 400', async () => {
     const app = await start();
     const order = { ...polarOrder(), total_amount: 10.5 };
-    const { body, headers } = signedDelivery(webhookEvent('order.paid', order), SECRET, { id: 'msg_bad_data' });
+    const { body, headers } = signedDelivery(webhookEvent('order.paid', order), SECRET, {
+      id: 'msg_bad_data',
+    });
     const res = await app.post(body, headers);
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: 'WEBHOOK_PAYLOAD_INVALID' });
@@ -138,7 +163,9 @@ describe('POST /api/webhooks/polar', () => {
       subscription: orderSubscription(subscription),
     });
     // A real database failure in the middle of the transaction: the order row is written first, then this fires.
-    app.db.exec(`CREATE TEMP TRIGGER fail_subscriptions BEFORE INSERT ON subscriptions BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`);
+    app.db.exec(
+      `CREATE TEMP TRIGGER fail_subscriptions BEFORE INSERT ON subscriptions BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`,
+    );
     const { body, headers } = signedDelivery(webhookEvent('order.paid', order), SECRET, { id: 'msg_retry' });
     const failed = await app.post(body, headers);
     expect(failed.status).toBe(500);
@@ -158,8 +185,12 @@ describe('POST /api/webhooks/polar', () => {
 
   it('replays a stored failed event once the cause is fixed', async () => {
     const app = await start();
-    app.db.exec(`CREATE TEMP TRIGGER fail_orders BEFORE INSERT ON orders BEGIN SELECT RAISE(ABORT, 'locked'); END`);
-    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, { id: 'msg_replay' });
+    app.db.exec(
+      `CREATE TEMP TRIGGER fail_orders BEFORE INSERT ON orders BEGIN SELECT RAISE(ABORT, 'locked'); END`,
+    );
+    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, {
+      id: 'msg_replay',
+    });
     expect((await app.post(body, headers)).status).toBe(500);
     expect(app.ingest.replay('msg_replay')).toEqual({ status: 'failed' });
     expect(eventRow(app, 'msg_replay')).toMatchObject({ status: 'failed', attempts: 2 });
@@ -167,7 +198,9 @@ describe('POST /api/webhooks/polar', () => {
     expect(app.ingest.replay('msg_replay')).toEqual({ status: 'processed' });
     expect(eventRow(app, 'msg_replay')).toMatchObject({ status: 'processed', attempts: 3 });
     expect(count(app, 'orders')).toBe(1);
-    expect(() => app.ingest.replay('nope')).toThrow(expect.objectContaining({ code: 'WEBHOOK_EVENT_NOT_FOUND' }));
+    expect(() => app.ingest.replay('nope')).toThrow(
+      expect.objectContaining({ code: 'WEBHOOK_EVENT_NOT_FOUND' }),
+    );
   });
 });
 
@@ -185,7 +218,9 @@ describe('webhook callbacks', () => {
         },
       },
     });
-    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, { id: 'msg_hooks' });
+    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, {
+      id: 'msg_hooks',
+    });
     await app.post(body, headers);
     await app.post(body, headers);
     await app.ingest.drain();
@@ -203,7 +238,9 @@ describe('webhook callbacks', () => {
         onEvent: async () => Promise.reject(new Error('analytics down')),
       },
     });
-    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, { id: 'msg_hook_fail' });
+    const { body, headers } = signedDelivery(webhookEvent('order.paid', polarOrder()), SECRET, {
+      id: 'msg_hook_fail',
+    });
     expect((await app.post(body, headers)).status).toBe(202);
     await app.ingest.drain();
     expect(eventRow(app, 'msg_hook_fail')).toMatchObject({ status: 'processed' });
