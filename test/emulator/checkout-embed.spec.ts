@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type FrameLocator, type Page } from '@playwright/test';
 import { startEmulator } from '../helpers/emulator.js';
 
@@ -146,6 +147,28 @@ test.describe('hosted checkout page inside an iframe', () => {
     await expect
       .poll(async () => (await received(page)).map((m) => m.data.event))
       .toEqual(['loaded', 'close']);
+  });
+
+  test('posts close when the buyer clicks outside the checkout', async ({ page }) => {
+    const checkout = await createCheckout(parentOrigin);
+    const frame = await openEmbedded(page, checkout);
+    await frame.locator('main').click({ position: { x: 4, y: 4 } });
+    await expect
+      .poll(async () => (await received(page)).map((m) => m.data.event))
+      .toEqual(['loaded', 'close']);
+    await frame.getByLabel('Email').click();
+    await page.waitForTimeout(200);
+    expect(await received(page)).toHaveLength(2);
+  });
+
+  test('has no axe violations in the embedded layout', async ({ page }) => {
+    const checkout = await createCheckout(parentOrigin);
+    const frame = await openEmbedded(page, checkout);
+    await expect(frame.getByRole('button', { name: 'Close checkout' })).toBeVisible();
+    const results = await new AxeBuilder({ page }).include('iframe').analyze();
+    expect(results.violations).toEqual([]);
+    // The scan reached into the frame: the card form's labels were checked.
+    expect(results.passes.map((rule) => rule.id)).toContain('label');
   });
 
   test('without a success URL, success says redirect: false', async ({ page }) => {

@@ -345,6 +345,31 @@ test.describe('hosted checkout page', () => {
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   });
 
+  test('has no axe violations in the authentication step and the confirmation', async ({ page }) => {
+    const { body: checkout } = await rest('POST', '/v1/checkouts/', {
+      products: [(await findProduct(monthly)).id],
+    });
+    await page.goto(checkout.url);
+    await fillCard(page, '4000 0025 0000 3155');
+    await payButton(page).click();
+    await expect(page.getByRole('heading', { name: 'Authenticate this payment' })).toBeFocused();
+    expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
+    await page.getByRole('button', { name: 'Complete authentication' }).click();
+    await expect(page.getByRole('heading', { name: 'Your subscription is active' })).toBeFocused();
+    expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
+  });
+
+  test('is served with a strict content security policy and no referrer', async ({ request }) => {
+    const checkout = await createCheckout(await findProduct(lifetime));
+    const response = await request.get(checkout.url);
+    expect(response.status()).toBe(200);
+    const csp = response.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(response.headers()['referrer-policy']).toBe('no-referrer');
+    expect(await response.text()).not.toContain(checkout.client_secret);
+  });
+
   for (const theme of ['light', 'dark']) {
     test(`has no axe violations (${theme}), also after a decline`, async ({ page }) => {
       const checkout = await createCheckout(await findProduct(payWhatYouWant));
