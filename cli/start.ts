@@ -2,6 +2,7 @@
  * `polar-kit start`: the kit, standalone. In local mode (no `POLAR_ACCESS_TOKEN`) it also starts the emulator
  * and registers the kit's webhook URL there: the one place where the kit and the emulator are wired together.
  */
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createEmulator } from '../emulator/app.js';
 import type { Emulator } from '../emulator/app.js';
@@ -54,10 +55,12 @@ export const command: CliCommand = {
     let kit: Standalone | null = null;
     try {
       if (local && config.polar.apiUrl === null) {
-        const kitHost = loopbackHost(config.http.host);
-        emulator = createEmulator({
-          webhook: { url: `http://${kitHost}:${config.http.port}/api/webhooks/polar`, secret: webhookSecret! },
-        });
+        const webhookUrl = `http://${loopbackHost(config.http.host)}:${config.http.port}/api/webhooks/polar`;
+        // The emulator keeps its state beside the kit's database, so both remember the same purchases.
+        const dataDir = path.dirname(path.resolve(config.db.path));
+        mkdirSync(dataDir, { recursive: true });
+        emulator = createEmulator({ dataFile: path.join(dataDir, 'emulator.sqlite') });
+        registerKitWebhook(emulator, webhookUrl, webhookSecret!);
         emulatorUrl = (await emulator.listen(config.polar.emulatorPort, '127.0.0.1')).url.replace(/\/+$/, '');
       }
       const apiUrl = emulatorUrl ?? config.polar.apiUrl;
@@ -95,6 +98,14 @@ export const command: CliCommand = {
     return 0;
   },
 };
+
+/** Points the emulator's webhooks at the kit with the kit's secret, replacing a stale registration. */
+function registerKitWebhook(emulator: Emulator, url: string, secret: string): void {
+  const existing = emulator.webhooks.listEndpoints().filter((endpoint) => endpoint.url === url);
+  if (existing.some((endpoint) => endpoint.secret === secret && endpoint.enabled)) return;
+  for (const endpoint of existing) emulator.webhooks.deleteEndpoint(endpoint.id);
+  emulator.webhooks.createEndpoint({ url, secret });
+}
 
 function loopbackHost(host: string): string {
   return host === '0.0.0.0' || host === '::' || host === 'localhost' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

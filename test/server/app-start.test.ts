@@ -72,6 +72,11 @@ describe('polar-kit start', () => {
     const again = await startKitProcess(cwd, env);
     running.push(again);
     expect(/Admin token\s+(\S+)/.exec(again.output())?.[1]).toBe(token);
+    // Kit and emulator both remember the purchase across the restart.
+    const after = (await (await fetch(`http://127.0.0.1:${port}/api/checkout/${checkout_id}`)).json()) as CheckoutStatusResponse;
+    expect(after.order?.id).toBe(status.order!.id);
+    const atEmulator = await fetch(`http://127.0.0.1:${emulatorPort}/v1/checkouts/${checkout_id}`, { headers: { authorization: 'Bearer x' } });
+    expect(atEmulator.status).toBe(200);
   });
 
   it('stops with one message listing every bad variable', async () => {
