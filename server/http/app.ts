@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { translateHttpErrors } from './http-errors.js';
 import { notFound, problemHandler } from './problem-handler.js';
 import { requestId } from './request-id.js';
+import { requestLog } from './request-log.js';
 
 export type AppOptions = {
   /** The kit's API router (`createKit(...).router`), mounted at `/api`. */
@@ -34,6 +35,7 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestId);
+  app.use(requestLog(options.logger));
   app.use(
     helmet({
       contentSecurityPolicy: {

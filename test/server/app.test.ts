@@ -301,3 +301,25 @@ describe('logs', () => {
     expect(lines[0]).toContain('[redacted]');
   });
 });
+
+describe('request log', () => {
+  it('logs one line per request without emails, customer keys or query strings', async () => {
+    const { createLogger } = await import('../../server/logger.js');
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const t = await kit();
+    const server = createServer(createApp({ api: t.kit.router, logger }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await fetch(`${base}/api/orders/jane.doe%40example.com?x=secret`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+    await fetch(`${base}/api/customers/user_123/access`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const entries = lines.map((line) => JSON.parse(line) as { msg: string; path: string; status: number; requestId: string });
+    expect(entries.filter((e) => e.msg === 'request').map((e) => [e.path, e.status])).toEqual([
+      ['/api/orders/:email', 200],
+      ['/api/customers/:key/access', 404],
+    ]);
+    const text = lines.join('\n');
+    expect(text).not.toMatch(/jane|user_123|secret|test-admin-token/);
+  });
+});
