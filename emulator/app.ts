@@ -15,6 +15,7 @@ import { openStateFile, type StateFile } from './persistence.js';
 import type { Organization, State } from './records.js';
 import { checkoutsRouter, isPublicCheckoutPath } from './routes/checkouts.js';
 import { controlRouter } from './routes/control.js';
+import { discountsRouter } from './routes/discounts.js';
 import { customerPortalRouter } from './routes/customer-portal.js';
 import { customerSessionsRouter, customersRouter, eventsRouter } from './routes/customers.js';
 import { isPublicLicenseKeyPath, licenseKeysRouter, publicLicenseKeysRouter } from './routes/license-keys.js';
@@ -164,6 +165,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.use('/v1/orders', ordersRouter(store));
   app.use('/v1/subscriptions', subscriptionsRouter(store));
   app.use('/v1/refunds', refundsRouter(store));
+  app.use('/v1/discounts', discountsRouter(store));
   app.use('/v1/license-keys', licenseKeysRouter(store));
   app.use('/v1/customer-portal/license-keys', publicLicenseKeysRouter(store));
   app.use('/v1/customer-portal', customerPortalRouter(store));

@@ -192,6 +192,29 @@ describe('checkouts', () => {
     });
     const parsed = await v0.checkouts.get({ id: discounted.id });
     expect(parsed.discount).toMatchObject({ basisPoints: 2500 });
+    const byCode = await v0.discounts.list({ query: 'LAUNCH25' });
+    expect(byCode.result.items.map((d) => d.id)).toEqual(['9d3e5f7a-1b2c-4d3e-8f4a-5b6c7d8e9f01']);
+    expect((await v1.discounts.get('9d3e5f7a-1b2c-4d3e-8f4a-5b6c7d8e9f01')).code).toBe('LAUNCH25');
+    await expect(v0.discounts.get({ id: '00000000-0000-4000-8000-000000000000' })).rejects.toBeInstanceOf(
+      ResourceNotFound,
+    );
+    await control(`/checkouts/${discounted.id}/pay`);
+    const order = (await v0.orders.list({ checkoutId: discounted.id })).result.items[0]!;
+    expect(order).toMatchObject({
+      subtotalAmount: 1999,
+      discountAmount: 499,
+      netAmount: 1500,
+      totalAmount: 1500,
+    });
+    expect(order.discount).toMatchObject({ code: 'LAUNCH25' });
+    const sub = await v0.subscriptions.get({ id: order.subscriptionId! });
+    expect(sub.amount).toBe(1500);
+    await control(`/subscriptions/${sub.id}/renew`);
+    const orders = (await v0.orders.list({ subscriptionId: sub.id, sorting: ['created_at'] })).result.items;
+    expect(orders.map((o) => [o.billingReason, o.totalAmount])).toEqual([
+      ['subscription_create', 1500],
+      ['subscription_cycle', 1999],
+    ]);
   });
 
   it('rejects bad input with 422 HTTPValidationError and the right loc', async () => {
