@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
  */
 export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
   const hasBody = req.get('content-length') !== undefined || req.get('transfer-encoding') !== undefined;
-  if (hasBody && req.get('content-type') !== undefined && !req.is('application/json')) {
+  if (hasBody && req.get('content-type') !== undefined && !req.is(['application/json', 'application/*+json'])) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: 'Send the body as application/json.' });
   }
   if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {

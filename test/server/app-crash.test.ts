@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -27,8 +27,9 @@ describe('a webhook answered 2xx survives kill -9', () => {
       PORT: String(port),
       POLAR_EMULATOR_PORT: String(await freePort()),
       POLAR_WEBHOOK_SECRET: secret,
-      KIT_ADMIN_TOKEN: ADMIN,
     };
+    // The admin token comes from the working directory's .env file.
+    writeFileSync(path.join(dir, '.env'), `# test\nKIT_ADMIN_TOKEN="${ADMIN}"\n`);
     const base = `http://127.0.0.1:${port}`;
     const kit = await startKitProcess(dir, env);
     running.push(kit);
