@@ -4,6 +4,7 @@
  */
 import { PolarNetworkError, PolarRateLimitError, PolarServerError } from '@polar-sh/sdk';
 import { createPolar } from '@polar-sh/sdk/2026-10';
+import { validateEvent as validateEvent049 } from 'polar-sdk-strict/webhooks';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -90,6 +91,31 @@ describe('control actions', () => {
       const order = await polar.orders.get(paid.body.data.id);
       expect(order.status).toBe('paid');
       expect((await call('POST', '/_emulator/trigger', { type: 'no.such_event' })).status).toBe(422);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('triggers every supported type with a payload that SDK 0.49 parses', async () => {
+    const bodies: { body: string; headers: Record<string, string> }[] = [];
+    const receiver = await listen((body, headers) => bodies.push({ body, headers }));
+    try {
+      const endpoint = emu.webhooks.createEndpoint({
+        url: receiver.url,
+        secret: 'polar_whs_legacy',
+        standard_signature: false,
+      });
+      const { types } = (await call('GET', '/_emulator/trigger')).body as { types: string[] };
+      expect(types.length).toBeGreaterThan(20);
+      for (const type of types) {
+        bodies.length = 0;
+        emu.webhooks.updateEndpoint(endpoint.id, { events: [type] });
+        expect((await call('POST', '/_emulator/trigger', { type })).status).toBe(200);
+        await emu.webhooks.drain();
+        expect(bodies, type).toHaveLength(1);
+        const event = validateEvent049(bodies[0]!.body, bodies[0]!.headers, endpoint.secret);
+        expect(event.type).toBe(type);
+      }
     } finally {
       await receiver.close();
     }
@@ -194,12 +220,14 @@ describe('control actions', () => {
 });
 
 /** A webhook receiver on an ephemeral port that answers 200 and hands each raw body to `onBody`. */
-async function listen(onBody: (body: string) => void): Promise<{ url: string; close(): Promise<void> }> {
+async function listen(
+  onBody: (body: string, headers: Record<string, string>) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      onBody(Buffer.concat(chunks).toString('utf8'));
+      onBody(Buffer.concat(chunks).toString('utf8'), req.headers as Record<string, string>);
       res.writeHead(200).end();
     });
   });
