@@ -139,9 +139,10 @@ function parseEnvelope(body: string): PolarWebhookEvent {
 function canonicalSignatures(headerValue: string): string[] {
   const result: string[] = [];
   for (const entry of headerValue.split(' ')) {
-    const comma = entry.indexOf(',');
-    if (comma < 0 || entry.slice(0, comma) !== 'v1') continue;
-    const bytes = decodeBase64(entry.slice(comma + 1));
+    // `split(',', 2)` as the SDK does: anything after a second comma is not part of the signature.
+    const [version, value] = entry.split(',', 2);
+    if (version !== 'v1' || value === undefined) continue;
+    const bytes = decodeBase64(value);
     if (bytes === null) continue;
     result.push(`v1,${Buffer.from(bytes).toString('base64')}`);
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { webhooks } from '@polar-sh/sdk/2026-10';
 import { createWebhookVerifier } from '../../server/polar/verify-webhook.js';
 import { isAppError } from '../../server/errors.js';
@@ -120,6 +121,27 @@ function cases(): Case[] {
       accept: false,
     });
     table.push({
+      name: `two signature headers joined by Node with ", ", ${label}`,
+      body: compact,
+      headers: { ...ok, 'webhook-signature': `${ok['webhook-signature']}, v1,AAAA` },
+      secret,
+      accept: true,
+    });
+    table.push({
+      name: `signature without base64 padding, ${label}`,
+      body: compact,
+      headers: { ...ok, 'webhook-signature': ok['webhook-signature']!.replace(/=+$/, '') },
+      secret,
+      accept: true,
+    });
+    table.push({
+      name: `signature with a character outside base64, ${label}`,
+      body: compact,
+      headers: { ...ok, 'webhook-signature': `${ok['webhook-signature']!.slice(0, -2)}*=` },
+      secret,
+      accept: false,
+    });
+    table.push({
       name: `v2 version tag, ${label}`,
       body: compact,
       headers: { ...ok, 'webhook-signature': ok['webhook-signature']!.replace('v1,', 'v2,') },
@@ -234,6 +256,60 @@ describe('createWebhookVerifier', () => {
       expect(kitAccepts(c)).toBe(c.accept);
     },
   );
+
+  it('agrees with SDK 1.x validateEvent on random signature headers and timestamps', async () => {
+    const id = 'msg_fuzz';
+    const base = now();
+    const valid = (timestamp: number, scheme: SignatureScheme) =>
+      signature(STANDARD_SECRET, scheme, id, timestamp, compact).slice(3);
+    const piece = (timestamp: number) =>
+      fc.oneof(
+        fc
+          .constantFrom<SignatureScheme>('standard', 'legacy')
+          .map((scheme) => `v1,${valid(timestamp, scheme)}`),
+        fc
+          .constantFrom<SignatureScheme>('standard', 'legacy')
+          .map((scheme) => `v1,${valid(timestamp, scheme).replace(/=+$/, '')}`),
+        fc
+          .constantFrom<SignatureScheme>('standard', 'legacy')
+          .map((scheme) => `v1,${valid(timestamp, scheme)},trailer`),
+        fc.constantFrom('v1,', 'v1', 'v2,abcd', ',', 'v1,====', 'v1,AAAA', 'v1,*', ''),
+        fc.string({ maxLength: 12 }),
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        // Offsets a few seconds clear of ±300 s, so the clock moving between the two calls cannot split them.
+        fc
+          .oneof(
+            fc.integer({ min: -400, max: -303 }),
+            fc.integer({ min: -297, max: 297 }),
+            fc.integer({ min: 303, max: 400 }),
+          )
+          .chain((offset) =>
+            fc.tuple(
+              fc.constant(base + offset),
+              fc.array(piece(base + offset), { minLength: 1, maxLength: 4 }),
+              fc.constantFrom(' ', '  ', ', '),
+            ),
+          ),
+        async ([timestamp, pieces, separator]) => {
+          const c: Case = {
+            name: 'fuzz',
+            body: compact,
+            headers: {
+              'webhook-id': id,
+              'webhook-timestamp': String(timestamp),
+              'webhook-signature': pieces.join(separator),
+            },
+            secret: STANDARD_SECRET,
+            accept: false,
+          };
+          expect(kitAccepts(c)).toBe(await sdkAccepts(c));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 
   it('returns the parsed event, the webhook id and the exact body', () => {
     const headers = signWebhook(compact, STANDARD_SECRET, { id: 'msg_1' });
