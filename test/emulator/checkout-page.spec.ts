@@ -274,6 +274,60 @@ test.describe('hosted checkout page', () => {
     expect(orders[0]).toMatchObject({ total_amount: chosen, paid: true });
   });
 
+  test('applies a discount code: a wrong one is refused, a good one lowers the price that is charged', async ({
+    page,
+  }) => {
+    const checkout = await createCheckout(await findProduct(monthly));
+    await catchSuccessPage(page);
+    await page.goto(checkout.url);
+    const code = page.getByLabel('Discount code');
+    await code.fill('NOPE');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(code).toHaveAttribute('aria-invalid', 'true');
+
+    await fillCard(page, '4242 4242 4242 4242');
+    await code.fill('launch25');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.getByText('Discount applied: Launch 25% off.')).toBeVisible();
+    const discounted = (await rest('GET', `/v1/checkouts/${checkout.id}`)).body;
+    expect(discounted.total_amount).toBeLessThan(1999);
+    const total = `$${(discounted.total_amount / 100).toFixed(2)}`;
+    await expect(payButton(page)).toHaveText(`Subscribe — ${total} per month`);
+    await expect(page.getByTestId('discount')).toContainText('Launch 25% off');
+    // What was typed before the redraw is still there.
+    await expect(page.getByLabel('Card number')).toHaveValue('4242 4242 4242 4242');
+
+    await payButton(page).click();
+    await page.waitForURL(`${SUCCESS_BASE}?checkout_id=${checkout.id}`);
+    const orders = await ordersOf(checkout.id);
+    expect(orders[0]).toMatchObject({
+      total_amount: discounted.total_amount,
+      discount_amount: 1999 - discounted.total_amount,
+    });
+  });
+
+  test('lets the buyer choose between the checkout’s products', async ({ page }) => {
+    const yearly = await findProduct((p) => p.recurring_interval === 'year');
+    const checkout = await createCheckout(await findProduct(monthly), {
+      products: [(await findProduct(monthly)).id, yearly.id],
+    });
+    await catchSuccessPage(page);
+    await page.goto(checkout.url);
+    const choice = page.getByRole('group', { name: 'Choose a plan' });
+    await expect(choice.getByRole('radio')).toHaveCount(2);
+    await expect(choice.getByRole('radio', { name: /^Monthly Plan/ })).toBeChecked();
+    await fillCard(page, '4242 4242 4242 4242');
+
+    await choice.getByRole('radio', { name: /^Yearly Plan — \$49\.99 per year$/ }).check();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Yearly Plan');
+    await expect(payButton(page)).toHaveText('Subscribe — $49.99 per year');
+    await expect(page.getByLabel('Cardholder name')).toHaveValue('Jane Buyer');
+    await payButton(page).click();
+    await page.waitForURL(`${SUCCESS_BASE}?checkout_id=${checkout.id}`);
+    const orders = await ordersOf(checkout.id);
+    expect(orders[0]).toMatchObject({ product_id: yearly.id, total_amount: 4999 });
+  });
+
   test('shows the confirmation in place when the checkout has no success URL of its own', async ({
     page,
   }) => {

@@ -15,12 +15,20 @@ import { api, errorMessage, formatInterval, formatMoney, h, replace, showMessage
  *   embed_origin: string | null, amount: number, total_amount: number, currency: string, locale?: string | null,
  *   customer_email: string | null, customer_name: string | null, is_payment_form_required: boolean,
  *   payment_processor_metadata: Record<string, string> | null,
+ *   product_id: string | null, discount_id: string | null, discount_amount: number,
+ *   allow_discount_codes: boolean, is_discount_applicable: boolean,
+ *   discount: { name: string, code?: string | null } | null,
+ *   products?: CheckoutProduct[],
  *   product: { name: string, description: string | null, is_recurring: boolean,
  *     recurring_interval: string | null, recurring_interval_count: number | null,
  *     benefits?: { description: string }[] } | null,
  *   product_price: { amount_type: string, minimum_amount?: number, maximum_amount?: number | null,
  *     preset_amount?: number | null } | null,
  * }} Checkout
+ * @typedef {{ id: string, name: string, is_recurring: boolean, recurring_interval: string | null,
+ *   recurring_interval_count: number | null,
+ *   prices: { amount_type: string, price_amount?: number, price_currency: string, is_archived?: boolean }[]
+ * }} CheckoutProduct
  */
 
 const TEST_CARDS = [
@@ -41,6 +49,8 @@ const base = `/v1/checkouts/client/${encodeURIComponent(clientSecret)}`;
 /** @type {Checkout | null} */
 let checkout = null;
 let busy = false;
+/** The PATCH in flight (amount, plan or discount code); confirming waits for it. */
+let pendingUpdate = Promise.resolve();
 
 /** Embedded layout: asked for by the embed script, or implied by an embed origin inside a frame. */
 function isEmbedded() {
@@ -135,6 +145,7 @@ function summary(c) {
     h('h1', { id: 'product-name' }, [product?.name ?? 'Checkout']),
     product?.description ? h('p', { class: 'description' }, [product.description]) : null,
     h('p', { class: 'price', 'data-testid': 'price' }, [priceLabel(c)]),
+    h('p', { class: 'discount-note', 'data-testid': 'discount' }, [discountNote(c)]),
     benefits.length
       ? h(
           'ul',
@@ -143,6 +154,13 @@ function summary(c) {
         )
       : null,
   ]);
+}
+
+/** @param {Checkout} c */
+function discountNote(c) {
+  if (!c.discount_amount) return '';
+  const name = c.discount?.name ?? 'Discount';
+  return `${name}: −${formatMoney(c.discount_amount, c.currency)} (was ${formatMoney(c.amount, c.currency)})`;
 }
 
 function testModeNote() {
@@ -275,6 +293,8 @@ function readAmount() {
 function refreshTotals(c) {
   const price = root.querySelector('[data-testid="price"]');
   if (price) price.textContent = priceLabel(c);
+  const discount = root.querySelector('[data-testid="discount"]');
+  if (discount) discount.textContent = discountNote(c);
   const button = /** @type {HTMLButtonElement | null} */ (document.getElementById('pay'));
   if (button) button.textContent = buttonLabel(c);
   const card = document.getElementById('card-fields');
@@ -289,7 +309,9 @@ async function onAmountChange() {
     setFieldError('amount', 'Enter an amount, for example 10.00.');
     return;
   }
-  const result = await api(base, { method: 'PATCH', body: { amount } });
+  const request = api(base, { method: 'PATCH', body: { amount } });
+  pendingUpdate = request.then(() => undefined);
+  const result = await request;
   if (result.ok) {
     checkout = result.body;
     if (checkout) refreshTotals(checkout);
@@ -298,6 +320,118 @@ async function onAmountChange() {
   } else if (result.status === 410) {
     showExpired();
   }
+}
+
+/** What a product in the plan choice costs, spelled out. @param {CheckoutProduct} p @param {string} currency */
+function productPriceLabel(p, currency) {
+  const price = p.prices.find((x) => !x.is_archived) ?? p.prices[0];
+  if (!price) return '';
+  if (price.amount_type === 'custom') return 'pay what you want';
+  const amount = price.price_amount ?? 0;
+  if (amount === 0) return 'free';
+  const money = formatMoney(amount, price.price_currency || currency);
+  return p.is_recurring
+    ? `${money} ${formatInterval(p.recurring_interval, p.recurring_interval_count)}`
+    : money;
+}
+
+/** Radio buttons when the checkout offers several products. @param {Checkout} c */
+function productChoice(c) {
+  const products = c.products ?? [];
+  if (products.length < 2) return null;
+  return h('fieldset', { class: 'choice' }, [
+    h('legend', {}, ['Choose a plan']),
+    ...products.map((p) =>
+      h('div', { class: 'radio' }, [
+        h('input', {
+          type: 'radio',
+          name: 'product',
+          id: `product-${p.id}`,
+          value: p.id,
+          checked: p.id === c.product_id,
+          onchange: () => void update({ product_id: p.id }, `product-${p.id}`),
+        }),
+        h('label', { for: `product-${p.id}` }, [`${p.name} — ${productPriceLabel(p, c.currency)}`]),
+      ]),
+    ),
+  ]);
+}
+
+/** The discount code field, or the applied discount. @param {Checkout} c */
+function discountField(c) {
+  if (c.discount_id) {
+    return h('p', { class: 'applied' }, [`Discount applied: ${c.discount?.name ?? 'discount'}.`]);
+  }
+  if (!c.allow_discount_codes || !c.is_discount_applicable || (c.amount === 0 && !isCustomPrice(c)))
+    return null;
+  const apply = () => {
+    const code = input('discount-code').value.trim();
+    if (!code) {
+      setFieldError('discount-code', 'Enter a discount code.');
+      return;
+    }
+    void update({ discount_code: code }, 'discount-code');
+  };
+  return h('div', { class: 'field', 'data-field': 'discount-code' }, [
+    h('label', { for: 'discount-code' }, ['Discount code']),
+    h('div', { class: 'inline' }, [
+      h('input', {
+        id: 'discount-code',
+        name: 'discount-code',
+        type: 'text',
+        autocomplete: 'off',
+        'aria-describedby': 'discount-code-error',
+        onkeydown: (event) => {
+          if (/** @type {KeyboardEvent} */ (event).key === 'Enter') {
+            event.preventDefault();
+            apply();
+          }
+        },
+      }),
+      h('button', { type: 'button', class: 'secondary', onclick: apply }, ['Apply']),
+    ]),
+    h('p', { class: 'field-error', id: 'discount-code-error' }, []),
+  ]);
+}
+
+/**
+ * Sends a change of plan or discount code, then redraws the page with the answer, keeping what the buyer
+ * typed and where the focus was.
+ * @param {Record<string, unknown>} patch
+ * @param {string} fieldId the input that an error belongs to
+ */
+async function update(patch, fieldId) {
+  if (!checkout) return;
+  setFieldError(fieldId, '');
+  const request = api(base, { method: 'PATCH', body: patch });
+  pendingUpdate = request.then(() => undefined);
+  const result = await request;
+  if (result.ok && result.body) {
+    checkout = result.body;
+    rerender(fieldId);
+  } else if (result.status === 410) {
+    showExpired();
+  } else {
+    setFieldError(fieldId, errorMessage(result, 'This change could not be applied.'));
+    input(fieldId)?.focus();
+  }
+}
+
+/** Redraws the checkout, keeping the values typed so far; focus goes back to `focusId` if it still exists. */
+function rerender(focusId = '') {
+  /** @type {Record<string, string>} */
+  const values = {};
+  for (const el of root.querySelectorAll('input[type="text"], input[type="email"]')) {
+    const field = /** @type {HTMLInputElement} */ (el);
+    if (field.id !== 'amount' && field.id !== 'discount-code') values[field.id] = field.value;
+  }
+  renderCheckout();
+  for (const [id, value] of Object.entries(values)) {
+    const field = input(id);
+    if (field) field.value = value;
+  }
+  const target = focusId ? document.getElementById(focusId) : null;
+  (target ?? document.getElementById('pay'))?.focus();
 }
 
 /** @param {Checkout} c */
@@ -315,6 +449,7 @@ function renderForm(c) {
   const form = h('form', { class: 'pay-form', novalidate: true, 'aria-labelledby': 'pay-title' }, [
     h('h2', { id: 'pay-title' }, ['Payment details']),
     h('div', { id: 'form-error', class: 'alert', role: 'alert' }, []),
+    productChoice(c),
     field({
       id: 'email',
       label: 'Email',
@@ -334,6 +469,7 @@ function renderForm(c) {
           },
         })
       : null,
+    discountField(c),
     h('fieldset', { id: 'card-fields', class: 'card-fields', hidden: !c.is_payment_form_required }, [
       h('legend', {}, ['Card']),
       field({
@@ -476,6 +612,7 @@ async function submit() {
   }
 
   setBusy(true);
+  await pendingUpdate;
   post('confirmed');
   const result = await api(`${base}/confirm`, { method: 'POST', body });
   await handleConfirmResult(result);
