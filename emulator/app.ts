@@ -127,6 +127,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     });
   };
 
+  // Changes that happen outside a request (webhook deliveries, endpoints created in-process) are saved
+  // within a second; a request's changes are saved as soon as it is answered.
+  const saver = stateFile ? setInterval(persist, 1000) : undefined;
+  saver?.unref();
+
   const faults = createFaultSwitches({ exempt: (path) => path.startsWith('/_emulator/faults') });
 
   const app = express();
@@ -214,6 +219,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       });
     },
     async close() {
+      if (saver) clearInterval(saver);
       faults.releaseHanging();
       if (server) {
         const srv = server;
