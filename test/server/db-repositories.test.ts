@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadMigrations, migrate } from '../../server/db/migrate.js';
 import { openDatabase } from '../../server/db/open.js';
 import { createProductStore } from '../../server/db/products.js';
 import { createCheckoutStore, toCheckoutResponse } from '../../server/db/checkouts.js';
@@ -70,6 +74,27 @@ describe('migrations', () => {
     );
     insert.run();
     expect(() => insert.run()).toThrow(/UNIQUE/);
+  });
+});
+
+describe('migrations on a file', () => {
+  it('brings a new file to the latest version once, and a reopen applies nothing', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kit-migrate-'));
+    try {
+      const file = path.join(dir, 'nested', 'kit.sqlite');
+      const first = openDatabase({ path: file });
+      const latest = loadMigrations().at(-1)!.version;
+      expect(first.pragma('user_version', { simple: true })).toBe(latest);
+      expect(first.pragma('journal_mode', { simple: true })).toBe('wal');
+      createCustomerStore(first).upsert(polarCustomer());
+      first.close();
+      const again = openDatabase({ path: file });
+      expect(migrate(again)).toBe(0);
+      expect(createCustomerStore(again).get(polarCustomer().id as string)?.email).toBe('jane@example.com');
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
