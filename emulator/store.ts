@@ -124,6 +124,8 @@ export function createStore(options: StoreOptions) {
   const { organization: org, clock } = options;
   let state: State = emptyState();
   let muted: Map<string, object> | null = null;
+  /** The earliest time at which something may expire or renew; ticks before it have nothing to do. */
+  let nextDue = 0;
 
   const ctx: ObjectContext = {
     org,
@@ -277,6 +279,7 @@ export function createStore(options: StoreOptions) {
   /** Applies what time has made due: checkout expiry, subscription renewals and period ends. */
   function tick(): void {
     const t = clock.now().getTime();
+    if (t < nextDue) return;
     for (const c of state.checkouts) {
       if (c.status === 'open' && Date.parse(c.expires_at) <= t) {
         c.status = 'expired';
@@ -292,6 +295,17 @@ export function createStore(options: StoreOptions) {
         else renewSubscription(s);
       }
     }
+    nextDue = Infinity;
+    for (const c of state.checkouts) if (c.status === 'open') noteDeadline(c.expires_at);
+    for (const s of state.subscriptions) {
+      if (s.status === 'active' || s.status === 'past_due' || s.status === 'trialing')
+        noteDeadline(s.current_period_end);
+    }
+  }
+
+  /** Makes the next {@link tick} look at the records again once `iso` has passed. */
+  function noteDeadline(iso: string): void {
+    nextDue = Math.min(nextDue, Date.parse(iso));
   }
 
   // ---------- checkouts ----------
@@ -355,6 +369,7 @@ export function createStore(options: StoreOptions) {
       pending_card: null,
     };
     state.checkouts.push(record);
+    noteDeadline(record.expires_at);
     emit('checkout.created', checkoutJson(record, ctx));
     return record;
   }
@@ -495,6 +510,7 @@ export function createStore(options: StoreOptions) {
     c.modified_at = now();
     if (!approve) {
       c.status = 'open';
+      noteDeadline(c.expires_at);
       emit('checkout.updated', checkoutJson(c, ctx));
       throw badRequest('PaymentError', 'Card authentication failed.');
     }
@@ -573,6 +589,7 @@ export function createStore(options: StoreOptions) {
         card,
       };
       state.subscriptions.push(sub);
+      noteDeadline(sub.current_period_end);
       emit('subscription.created', subscriptionJson(sub, ctx));
     }
     const order = newOrder({
@@ -1302,6 +1319,7 @@ export function createStore(options: StoreOptions) {
   // ---------- whole state ----------
   function reset(catalog: Catalog): void {
     state = emptyState();
+    nextDue = 0;
     loadCatalog(catalog, false);
   }
 
@@ -1320,6 +1338,7 @@ export function createStore(options: StoreOptions) {
     exportState: (): State => structuredClone(state),
     importState(saved: State): void {
       state = { ...emptyState(), ...structuredClone(saved) };
+      nextDue = 0;
     },
     // lookups
     product,
