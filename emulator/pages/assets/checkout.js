@@ -469,7 +469,6 @@ function renderForm(c) {
           },
         })
       : null,
-    discountField(c),
     h('fieldset', { id: 'card-fields', class: 'card-fields', hidden: !c.is_payment_form_required }, [
       h('legend', {}, ['Card']),
       field({
@@ -527,6 +526,7 @@ function renderForm(c) {
         }),
       ]),
     ]),
+    discountField(c),
     h('button', { id: 'pay', type: 'submit', class: 'pay' }, [buttonLabel(c)]),
   ]);
   form.addEventListener('submit', (event) => {
