@@ -154,6 +154,8 @@ export type WebhookDispatcher = {
   drain(): Promise<void>;
   exportState(): unknown;
   importState(state: unknown): void;
+  /** A number that changes whenever `exportState()` may return something new, so savers can skip idle ticks. */
+  revision(): number;
   /** Forgets endpoints, events and deliveries, aborting whatever is in flight. */
   reset(): void;
   /** Stops timers and aborts in-flight requests. */
@@ -304,6 +306,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   const httpsAgent = new https.Agent({ keepAlive: false });
   let seq = 0;
   let closed = false;
+  /** Moves on whenever what exportState() returns may have changed. */
+  let revision = 0;
 
   function isoNow(): string {
     return now().toISOString();
@@ -329,6 +333,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   }
 
   function finish(ep: EndpointState | undefined, d: DeliveryState, status: 'succeeded' | 'failed'): void {
+    revision += 1;
     d.record.status = status;
     if (ep) {
       const i = ep.queue.indexOf(d);
@@ -436,6 +441,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     });
     if (signal.aborted || byId.get(d.record.webhook_id) !== d) return; // reset or closed meanwhile
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    revision += 1;
     d.record.attempts.push({
       id: randomUUID(),
       at,
@@ -513,6 +519,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
 
   const dispatcher: WebhookDispatcher = {
     createEndpoint(input) {
+      revision += 1;
       const body = parse(endpointCreateSchema, input);
       const secret = body.secret ?? generateWebhookSecret();
       const standard = body.standard_signature ?? defaultsToStandardSignature(secret);
@@ -558,6 +565,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     },
 
     updateEndpoint(id, patch) {
+      revision += 1;
       const ep = endpoints.get(id);
       if (!ep) return undefined;
       const body = parse(endpointPatchSchema, patch);
@@ -576,6 +584,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     },
 
     resetEndpointSecret(id) {
+      revision += 1;
       const ep = endpoints.get(id);
       if (!ep) return undefined;
       ep.json = {
@@ -588,6 +597,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     },
 
     deleteEndpoint(id) {
+      revision += 1;
       const ep = endpoints.get(id);
       if (!ep) return false;
       endpoints.delete(id);
@@ -610,6 +620,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     },
 
     emit(type, data) {
+      revision += 1;
       if (closed) return;
       const targets = [...endpoints.values()].filter(
         (ep) => ep.json.enabled && ep.json.events.includes(type),
@@ -655,12 +666,17 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         .map(snapshot);
     },
 
+    revision() {
+      return revision;
+    },
+
     delivery(webhookId) {
       const d = byId.get(webhookId);
       return d ? snapshot(d) : undefined;
     },
 
     redeliver(webhookId) {
+      revision += 1;
       const d = byId.get(webhookId);
       if (!d || closed) return false;
       const ep = endpoints.get(d.record.endpoint_id);
@@ -694,6 +710,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     },
 
     importState(state) {
+      revision += 1;
       const parsed = importedStateSchema.safeParse(state);
       if (!parsed.success) {
         throw new TypeError(
@@ -729,6 +746,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     },
 
     reset() {
+      revision += 1;
       abortAll();
       endpoints.clear();
       log.length = 0;

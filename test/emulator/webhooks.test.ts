@@ -703,6 +703,31 @@ describe('state', () => {
     expect(() => createWebhookDispatcher({ organizationId: 'o', maxLogEntries: 0 })).toThrow(RangeError);
   });
 
+  it('moves its revision on every change of the exported state, and only then', async () => {
+    const r = await receiver();
+    const d = dispatcher();
+    const states: string[] = [];
+    const revisions: number[] = [];
+    const sample = () => {
+      states.push(JSON.stringify(d.exportState()));
+      revisions.push(d.revision());
+    };
+    sample();
+    d.createEndpoint({ url: r.url });
+    sample();
+    d.emit('order.paid', { id: 1 });
+    sample();
+    await d.drain();
+    sample();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    sample();
+    for (let i = 1; i < states.length; i++) {
+      if (states[i] !== states[i - 1]) expect(revisions[i]).not.toBe(revisions[i - 1]);
+    }
+    expect(revisions.at(-1)).toBe(revisions.at(-2)); // idle: nothing moved
+    expect(new Set(revisions).size).toBe(4);
+  });
+
   it('rejects a state it did not write', () => {
     const d = dispatcher();
     expect(() => d.importState({ version: 99 })).toThrow(TypeError);
