@@ -1,10 +1,10 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import type { CheckoutRequest } from '../../contract/contract.js';
 import {
   CATALOG,
   checkoutResponse,
   ensureWidgetBuilt,
+  expectNoAxeViolations,
   events,
   fixturePage,
   PAID_ORDER,
@@ -62,13 +62,6 @@ const dialog = (page: Page) => page.getByRole('dialog', { name: 'Checkout' });
 const frame = (page: Page) => page.frameLocator('polar-checkout-dialog iframe');
 const proButton = (page: Page) => page.locator('polar-pricing-table [part="cta"]').nth(1);
 
-async function expectNoAxeViolations(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).exclude('polar-checkout-dialog iframe').analyze();
-  expect(
-    results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-  ).toEqual([]);
-}
-
 test.describe('opening a checkout from the pricing table', () => {
   test('fires start with the request, creates the session with the page origin, and opens an accessible dialog', async ({
     page,
@@ -111,7 +104,7 @@ test.describe('opening a checkout from the pricing table', () => {
       theme: 'light',
     });
     await expect(page.locator('polar-checkout-dialog iframe')).toHaveAttribute('title', 'Checkout');
-    await expectNoAxeViolations(page);
+    await expectNoAxeViolations(page, 'polar-checkout-dialog iframe');
   });
 
   test('Escape closes the dialog, returns focus to the button and restores the page', async ({ page }) => {
@@ -248,7 +241,7 @@ test.describe('opening a checkout from the pricing table', () => {
       detail: 'PRODUCT_ARCHIVED',
     });
     await expect(dialog(page)).toHaveCount(0);
-    await expectNoAxeViolations(page);
+    await expectNoAxeViolations(page, 'polar-checkout-dialog iframe');
   });
 
   test('falls back to a new tab with EMBED_TIMEOUT when the page does not load in time', async ({
@@ -292,7 +285,7 @@ test.describe('opening a checkout from the pricing table', () => {
       `${checkoutHost.url}/checkout/polar_c_slow`,
     );
     await expect(page.locator('polar-checkout-dialog iframe')).toHaveCount(0);
-    await expectNoAxeViolations(page);
+    await expectNoAxeViolations(page, 'polar-checkout-dialog iframe');
   });
 
   test('mode="redirect" navigates to the hosted page', async ({ page }) => {
@@ -328,7 +321,7 @@ test.describe('opening a checkout from the pricing table', () => {
         'theme',
       ),
     ).toBe('dark');
-    await expectNoAxeViolations(page);
+    await expectNoAxeViolations(page, 'polar-checkout-dialog iframe');
   });
 });
 
@@ -344,7 +337,7 @@ test.describe('<polar-checkout-button>', () => {
     expect(requests).toEqual([{ product_id: 'prod_starter', embed_origin: site.url }]);
     await page.keyboard.press('Escape');
     await expect(button).toBeFocused();
-    await expectNoAxeViolations(page);
+    await expectNoAxeViolations(page, 'polar-checkout-dialog iframe');
   });
 
   test('has a default label', async ({ page }) => {

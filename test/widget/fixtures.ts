@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from '@playwright/test';
+import { AxeBuilder } from '@axe-core/playwright';
+import { expect, type Page } from '@playwright/test';
 import type {
   CheckoutResponse,
   CheckoutStatusResponse,
@@ -274,4 +275,14 @@ export async function events(
   page: Page,
 ): Promise<Array<{ type: string; detail: unknown; cancelable: boolean }>> {
   return page.evaluate(() => (window as unknown as { __events: [] }).__events);
+}
+
+/** Runs axe on the page (minus `exclude`) and expects no violations, listing them by rule and element if any. */
+export async function expectNoAxeViolations(page: Page, exclude?: string): Promise<void> {
+  const builder = new AxeBuilder({ page });
+  if (exclude) builder.exclude(exclude);
+  const results = await builder.analyze();
+  expect(
+    results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+  ).toEqual([]);
 }

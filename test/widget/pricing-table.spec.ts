@@ -1,9 +1,9 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import type { Product } from '../../contract/contract.js';
 import {
   CATALOG,
   ensureWidgetBuilt,
+  expectNoAxeViolations,
   events,
   fixturePage,
   problem,
@@ -30,13 +30,6 @@ async function open(page: Page, body: string, options: { dark?: boolean } = {}):
 
 const table = (page: Page) => page.locator('polar-pricing-table');
 const plans = (page: Page) => page.locator('polar-pricing-table [part~="plan"]');
-
-async function expectNoAxeViolations(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  expect(
-    results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-  ).toEqual([]);
-}
 
 test.describe('<polar-pricing-table>', () => {
   test('renders one card per product with name, description, price, period and benefits', async ({
