@@ -379,14 +379,29 @@ test.describe('hosted checkout page', () => {
     expect(await ordersOf(open.id)).toHaveLength(0);
   });
 
-  test('renders names as text, never as markup', async ({ page }) => {
-    const checkout = await createCheckout(await findProduct(lifetime), {
-      customer_name: '<img src=x onerror="window.__pwned=1">',
+  test('renders catalog text as text, never as markup', async ({ page }) => {
+    const markup = '<img src=x onerror="window.__pwned=1">';
+    await emulator.close();
+    emulator = await startEmulator({
+      catalog: {
+        products: [
+          {
+            name: `Pro ${markup}`,
+            description: `Best <script>window.__pwned=2</script> plan`,
+            recurring_interval: 'month',
+            price: { type: 'fixed', amount: 900 },
+            benefits: [{ type: 'custom', description: `<b>bold</b> ${markup}`.slice(0, 42) }],
+          },
+        ],
+      },
     });
+    const checkout = await createCheckout((await products())[0] as Json, { customer_name: markup });
     await page.goto(checkout.url);
-    await expect(page.getByLabel('Cardholder name')).toHaveValue('<img src=x onerror="window.__pwned=1">');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Pro ${markup}`);
+    await expect(page.getByText('Best <script>window.__pwned=2</script> plan')).toBeVisible();
+    await expect(page.getByLabel('Cardholder name')).toHaveValue(markup);
+    expect(await page.locator('main img, main script, main b').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
-    expect(await page.locator('img').count()).toBe(0);
   });
 
   test('fits a 320 px wide screen and follows the dark theme', async ({ page }) => {
