@@ -191,6 +191,17 @@ test.describe('hosted checkout page', () => {
     expect((await rest('GET', `/v1/subscriptions/${subscriptionId}`)).body.status).toBe('past_due');
   });
 
+  test('links back to the return URL', async ({ page }) => {
+    const checkout = await createCheckout(await findProduct(lifetime), {
+      return_url: 'http://127.0.0.1:9/pricing',
+    });
+    await page.goto(checkout.url);
+    await expect(page.getByRole('link', { name: 'Back' })).toHaveAttribute(
+      'href',
+      'http://127.0.0.1:9/pricing',
+    );
+  });
+
   test('can be filled and paid with the keyboard alone', async ({ page }) => {
     const checkout = await createCheckout(await findProduct(lifetime), { customer_email: null });
     await catchSuccessPage(page);

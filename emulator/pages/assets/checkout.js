@@ -74,10 +74,10 @@ function post(event, extra = {}) {
 
 /** The checkout's success URL, unless it is the emulator's own confirmation page. */
 function externalSuccessUrl() {
-  const url = checkout?.success_url;
+  const url = webUrl(checkout?.success_url);
   if (!url) return null;
   try {
-    const parsed = new URL(url, location.href);
+    const parsed = new URL(url);
     // Compared by path: the public URL the emulator was given may differ from the origin serving this page.
     if (parsed.pathname.replace(/\/$/, '') === `/checkout/${encodeURIComponent(clientSecret)}/confirmation`) {
       return null;
@@ -88,12 +88,27 @@ function externalSuccessUrl() {
   return url;
 }
 
+/**
+ * The URL if it is an absolute http(s) URL, else null: the page only ever navigates to web pages.
+ * @param {string | null | undefined} url
+ */
+function webUrl(url) {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
 function closeCheckout() {
   if (busy) return;
   if (checkout?.embed_origin && inFrame) {
     post('close');
   } else if (!inFrame) {
-    if (checkout?.return_url) location.assign(checkout.return_url);
+    const back = webUrl(checkout?.return_url);
+    if (back) location.assign(back);
     else history.back();
   }
 }
@@ -133,6 +148,8 @@ function frame(content) {
       : null,
     ...content,
   ]);
+  const back = embedded ? null : webUrl(checkout?.return_url);
+  if (back) panel.prepend(h('a', { class: 'back', href: back }, ['← Back']));
   return panel;
 }
 
