@@ -9,7 +9,12 @@ import type { Emulator } from '../emulator/app.js';
 import { ConfigError, loadConfig } from '../server/config.js';
 import type { Config } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
-import { loadOrCreateSecrets, readEnvironment, startStandalone, waitForShutdownSignal } from '../server/main.js';
+import {
+  loadOrCreateSecrets,
+  readEnvironment,
+  startStandalone,
+  waitForShutdownSignal,
+} from '../server/main.js';
 import type { Standalone } from '../server/main.js';
 import type { CliCommand } from './command.js';
 
@@ -87,8 +92,10 @@ export const command: CliCommand = {
       `  Polar        ${emulatorUrl ? `${emulatorUrl} (local emulator)` : (config.polar.apiUrl ?? config.polar.server)}`,
       `  Database     ${path.resolve(config.db.path)}`,
     ];
-    if (secrets) lines.push(`  Admin token  ${secrets.adminToken}  (send as "Authorization: Bearer <token>")`);
-    else if (adminToken === null) lines.push('  Admin token  not set: the admin endpoints are locked (set KIT_ADMIN_TOKEN)');
+    if (secrets)
+      lines.push(`  Admin token  ${secrets.adminToken}  (send as "Authorization: Bearer <token>")`);
+    else if (adminToken === null)
+      lines.push('  Admin token  not set: the admin endpoints are locked (set KIT_ADMIN_TOKEN)');
     console.log(`${lines.join('\n')}\n`);
 
     const signal = await waitForShutdownSignal();
@@ -108,7 +115,11 @@ function registerKitWebhook(emulator: Emulator, url: string, secret: string): vo
 }
 
 function loopbackHost(host: string): string {
-  return host === '0.0.0.0' || host === '::' || host === 'localhost' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return host === '0.0.0.0' || host === '::' || host === 'localhost'
+    ? '127.0.0.1'
+    : host.includes(':')
+      ? `[${host}]`
+      : host;
 }
 
 function startFailure(error: unknown, config: Config): string {

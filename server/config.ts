@@ -92,7 +92,12 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const SERVERS = ['local', 'sandbox', 'production'] as const;
-const SECRET_VARS = new Set(['POLAR_ACCESS_TOKEN', 'POLAR_WEBHOOK_SECRET', 'KIT_ADMIN_TOKEN', 'DATABASE_URL']);
+const SECRET_VARS = new Set([
+  'POLAR_ACCESS_TOKEN',
+  'POLAR_WEBHOOK_SECRET',
+  'KIT_ADMIN_TOKEN',
+  'DATABASE_URL',
+]);
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const PORT_MESSAGE = 'must be a whole number from 0 to 65535 (0 picks any free port)';
@@ -107,20 +112,29 @@ const httpUrl = z.string().refine(isHttpUrl, 'must be an absolute http:// or htt
 const secret = (hint: string) =>
   z
     .string()
-    .refine((value) => value.trim() === value && value.length > 0, `must be non-empty, without surrounding spaces (${hint})`);
+    .refine(
+      (value) => value.trim() === value && value.length > 0,
+      `must be non-empty, without surrounding spaces (${hint})`,
+    );
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.string().transform((value, ctx) => {
     const lower = value.trim().toLowerCase();
     if ((values as readonly string[]).includes(lower)) return lower as T[number];
     const hint = didYouMean(lower, values);
-    ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be one of ${values.join(', ')}${hint ? ` (did you mean "${hint}"?)` : ''}`,
+    });
     return z.NEVER;
   });
 
 const originList = z.string().transform((value, ctx) => {
   const origins: string[] = [];
-  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const origin = parseOrigin(entry);
     if (origin === null) {
       ctx.addIssue({
@@ -178,12 +192,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       continue;
     }
     for (const issue of result.error.issues) {
-      issues.push({ variable, message: SECRET_VARS.has(variable) ? stripValue(issue.message) : issue.message });
+      issues.push({
+        variable,
+        message: SECRET_VARS.has(variable) ? stripValue(issue.message) : issue.message,
+      });
     }
   }
   const e = parsed as z.infer<typeof EnvSchema>;
 
-  const server: PolarServer = e.POLAR_SERVER ?? (present.POLAR_ACCESS_TOKEN === undefined ? 'local' : 'sandbox');
+  const server: PolarServer =
+    e.POLAR_SERVER ?? (present.POLAR_ACCESS_TOKEN === undefined ? 'local' : 'sandbox');
   if (server !== 'local') {
     if (present.POLAR_ACCESS_TOKEN === undefined) {
       issues.push({

@@ -130,7 +130,10 @@ export function createKit(options: KitOptions): Kit {
   const logger = options.logger ?? createSilentLogger();
   const server = options.server ?? 'sandbox';
   const publicUrl = (options.publicUrl ?? 'http://localhost:8000').replace(/\/+$/, '');
-  const origins = createOriginPolicy(options.allowedOrigins ?? (server === 'local' ? 'loopback' : []), publicUrl);
+  const origins = createOriginPolicy(
+    options.allowedOrigins ?? (server === 'local' ? 'loopback' : []),
+    publicUrl,
+  );
   const gateway: PolarGateway = createPolarGateway({
     accessToken: options.accessToken,
     server,
@@ -177,7 +180,9 @@ export function createKit(options: KitOptions): Kit {
       },
       successUrl: options.successUrl ?? `${publicUrl}/success.html?checkout_id={CHECKOUT_ID}`,
       ...(options.identify ? { identify: options.identify } : {}),
-      ...(options.checkoutLimitPerMinute !== undefined ? { createLimitPerMinute: options.checkoutLimitPerMinute } : {}),
+      ...(options.checkoutLimitPerMinute !== undefined
+        ? { createLimitPerMinute: options.checkoutLimitPerMinute }
+        : {}),
     },
     admin: { token: options.adminToken ?? null, queries },
     webhooks: webhooksRouter({ ingest }),
@@ -206,7 +211,9 @@ function checkOptions(options: KitOptions): void {
     problems.push('accessToken must be a non-empty string (POLAR_ACCESS_TOKEN).');
   }
   if (typeof options.webhookSecret !== 'string' || options.webhookSecret.length === 0) {
-    problems.push('webhookSecret must be a non-empty string (POLAR_WEBHOOK_SECRET, from your Polar webhook endpoint).');
+    problems.push(
+      'webhookSecret must be a non-empty string (POLAR_WEBHOOK_SECRET, from your Polar webhook endpoint).',
+    );
   }
   if ((options.server ?? 'sandbox') === 'local' && !options.apiUrl) {
     problems.push('server "local" needs apiUrl: the URL of a running emulator (POLAR_API_URL).');
@@ -225,7 +232,9 @@ function checkOptions(options: KitOptions): void {
 
 function readVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
     return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
   } catch {
     return '0.0.0';

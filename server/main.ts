@@ -62,7 +62,10 @@ export function readEnvironment(cwd: string = process.cwd()): Record<string, str
  * Reads `secrets.json` in `dataDir`, filling in (and saving, mode 0600) whatever is missing: a `whsec_`
  * webhook secret under Polar's standard scheme and a random admin token. Values given explicitly win.
  */
-export function loadOrCreateSecrets(dataDir: string, given: { webhookSecret?: string | null; adminToken?: string | null }): LocalSecrets {
+export function loadOrCreateSecrets(
+  dataDir: string,
+  given: { webhookSecret?: string | null; adminToken?: string | null },
+): LocalSecrets {
   const file = path.join(dataDir, 'secrets.json');
   let stored: Partial<LocalSecrets> = {};
   if (existsSync(file)) {
@@ -73,7 +76,8 @@ export function loadOrCreateSecrets(dataDir: string, given: { webhookSecret?: st
     }
   }
   const secrets: LocalSecrets = {
-    webhookSecret: given.webhookSecret ?? stored.webhookSecret ?? `whsec_${randomBytes(32).toString('base64')}`,
+    webhookSecret:
+      given.webhookSecret ?? stored.webhookSecret ?? `whsec_${randomBytes(32).toString('base64')}`,
     adminToken: given.adminToken ?? stored.adminToken ?? randomBytes(24).toString('base64url'),
   };
   const toStore = {
@@ -91,7 +95,8 @@ export function loadOrCreateSecrets(dataDir: string, given: { webhookSecret?: st
 export async function startStandalone(options: StandaloneOptions): Promise<Standalone> {
   const { config, logger } = options;
   const webhookSecret = options.webhookSecret ?? config.polar.webhookSecret;
-  if (!webhookSecret) throw new Error('POLAR_WEBHOOK_SECRET is required (the start command generates one in local mode).');
+  if (!webhookSecret)
+    throw new Error('POLAR_WEBHOOK_SECRET is required (the start command generates one in local mode).');
   const kit = createKit({
     accessToken: config.polar.accessToken ?? options.fallbackAccessToken ?? LOCAL_ACCESS_TOKEN,
     webhookSecret,
@@ -131,7 +136,9 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   // Warm the product cache so the first page view does not wait for Polar; failure is not fatal.
-  kit.refreshProducts().catch((error: unknown) => logger.warn({ err: error }, 'initial products fetch failed'));
+  kit
+    .refreshProducts()
+    .catch((error: unknown) => logger.warn({ err: error }, 'initial products fetch failed'));
 
   let closing: Promise<void> | null = null;
   return {

@@ -103,7 +103,8 @@ export function createProductCatalog(options: ProductCatalogOptions): ProductCat
       const product = await gateway.getProduct(id);
       if (product === null) throw new AppError('PRODUCT_NOT_FOUND', { detail: 'No product with that id.' });
       store.upsert(product);
-      if (product.is_archived) throw new AppError('PRODUCT_ARCHIVED', { detail: 'This product is no longer sold.' });
+      if (product.is_archived)
+        throw new AppError('PRODUCT_ARCHIVED', { detail: 'This product is no longer sold.' });
       const fresh = store.listPublic().find((entry) => entry.id === id);
       if (!fresh) throw new AppError('PRODUCT_NOT_FOUND', { detail: 'No product with that id.' });
       return fresh;

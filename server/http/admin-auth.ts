@@ -11,7 +11,11 @@ export function requireAdmin(token: string | null): RequestHandler {
   return (req, res, next) => {
     if (expected === null || !isAdminRequest(req.get('authorization'), expected)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="polar-kit"');
-      next(new AppError('UNAUTHORIZED', { detail: 'Send the admin token as "Authorization: Bearer <KIT_ADMIN_TOKEN>".' }));
+      next(
+        new AppError('UNAUTHORIZED', {
+          detail: 'Send the admin token as "Authorization: Bearer <KIT_ADMIN_TOKEN>".',
+        }),
+      );
       return;
     }
     next();

@@ -46,7 +46,9 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
     }),
   );
   router.use(deps.webhooks);
-  router.use(express.json({ limit: deps.jsonLimit ?? '16kb', type: ['application/json', 'application/*+json'] }));
+  router.use(
+    express.json({ limit: deps.jsonLimit ?? '16kb', type: ['application/json', 'application/*+json'] }),
+  );
   router.use(healthRouter(deps.health));
   router.use(productsRouter({ catalog: deps.catalog }));
   router.use(

@@ -40,7 +40,12 @@ export function createApp(options: AppOptions): Express {
     helmet({
       contentSecurityPolicy: {
         directives: {
-          'frame-src': ["'self'", 'https://polar.sh', 'https://sandbox.polar.sh', ...(options.frameOrigins ?? [])],
+          'frame-src': [
+            "'self'",
+            'https://polar.sh',
+            'https://sandbox.polar.sh',
+            ...(options.frameOrigins ?? []),
+          ],
           'img-src': ["'self'", 'data:', 'https:'],
         },
       },
@@ -78,7 +83,10 @@ export function createApp(options: AppOptions): Express {
     app.use(
       express.static(demoDir, {
         setHeaders: (res, file) => {
-          res.setHeader('Cache-Control', HASHED_NAME.test(path.basename(file)) ? 'public, max-age=31536000, immutable' : 'no-cache');
+          res.setHeader(
+            'Cache-Control',
+            HASHED_NAME.test(path.basename(file)) ? 'public, max-age=31536000, immutable' : 'no-cache',
+          );
         },
       }),
     );

@@ -17,11 +17,18 @@ const BY_STATUS: Record<number, ErrorCode> = {
  * Registered just before the problem handler.
  */
 export const translateHttpErrors: ErrorRequestHandler = (err, _req, _res, next) => {
-  if (isAppError(err) || typeof err !== 'object' || err === null || typeof (err as { type?: unknown }).type === 'string') {
+  if (
+    isAppError(err) ||
+    typeof err !== 'object' ||
+    err === null ||
+    typeof (err as { type?: unknown }).type === 'string'
+  ) {
     next(err);
     return;
   }
-  const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+  const status =
+    (err as { status?: unknown; statusCode?: unknown }).status ??
+    (err as { statusCode?: unknown }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = BY_STATUS[status] ?? 'VALIDATION_FAILED';
     const detail = err instanceof URIError ? 'The URL is not validly percent-encoded.' : undefined;

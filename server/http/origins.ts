@@ -17,7 +17,8 @@ export function createOriginPolicy(allowed: readonly string[] | 'loopback', publ
   if (allowed !== 'loopback') {
     for (const entry of allowed) {
       const origin = parseOrigin(entry);
-      if (origin === null) throw new Error(`allowedOrigins: "${entry}" is not an origin (write scheme://host[:port]).`);
+      if (origin === null)
+        throw new Error(`allowedOrigins: "${entry}" is not an origin (write scheme://host[:port]).`);
       listed.add(origin);
     }
   }

@@ -8,10 +8,19 @@ import { AppError } from '../errors.js';
  */
 export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
   const hasBody = req.get('content-length') !== undefined || req.get('transfer-encoding') !== undefined;
-  if (hasBody && req.get('content-type') !== undefined && !req.is(['application/json', 'application/*+json'])) {
+  if (
+    hasBody &&
+    req.get('content-type') !== undefined &&
+    !req.is(['application/json', 'application/*+json'])
+  ) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', { detail: 'Send the body as application/json.' });
   }
-  if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
+  if (
+    req.body === undefined ||
+    req.body === null ||
+    typeof req.body !== 'object' ||
+    Array.isArray(req.body)
+  ) {
     throw new AppError('VALIDATION_FAILED', {
       detail: 'The body must be a JSON object.',
       errors: [{ path: '', code: 'NOT_AN_OBJECT' }],
@@ -22,10 +31,13 @@ export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer
   const errors = result.error.issues.slice(0, 20).map((issue) => ({
     path: issue.path.map(String).join('.'),
     code: issue.code === 'unrecognized_keys' ? 'UNKNOWN_FIELD' : issue.code.toUpperCase(),
-    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+    message:
+      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
   }));
   throw new AppError('VALIDATION_FAILED', {
-    detail: errors.map((error) => (error.path ? `${error.path}: ${error.message}` : error.message)).join('; '),
+    detail: errors
+      .map((error) => (error.path ? `${error.path}: ${error.message}` : error.message))
+      .join('; '),
     errors,
   });
 }

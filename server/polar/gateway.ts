@@ -3,7 +3,13 @@
  * the fields of each response the kit relies on (SDK 1.x validates nothing), and turning SDK failures into
  * the kit's problem codes, so no SDK error class ever leaves this folder.
  */
-import { PolarClientError, PolarError, PolarNetworkError, PolarRateLimitError, PolarServerError } from '@polar-sh/sdk';
+import {
+  PolarClientError,
+  PolarError,
+  PolarNetworkError,
+  PolarRateLimitError,
+  PolarServerError,
+} from '@polar-sh/sdk';
 import { createPolar } from '@polar-sh/sdk/2026-10';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -117,9 +123,13 @@ const DiscountList = z.looseObject({
 /** Creates the Polar gateway. Checks its options once, here. */
 export function createPolarGateway(options: GatewayOptions): PolarGateway {
   if (!options.accessToken) throw new Error('createPolarGateway: accessToken must be a non-empty string.');
-  const baseUrl = (options.baseUrl ?? (options.server === 'local' ? null : BASE_URLS[options.server]))?.replace(/\/+$/, '');
+  const baseUrl = (
+    options.baseUrl ?? (options.server === 'local' ? null : BASE_URLS[options.server])
+  )?.replace(/\/+$/, '');
   if (!baseUrl) {
-    throw new Error('createPolarGateway: server "local" needs a baseUrl (set POLAR_API_URL or run `polar-kit start`).');
+    throw new Error(
+      'createPolarGateway: server "local" needs a baseUrl (set POLAR_API_URL or run `polar-kit start`).',
+    );
   }
   const timeout = options.timeoutSeconds ?? 10;
   const polar = createPolar({
@@ -135,7 +145,11 @@ export function createPolarGateway(options: GatewayOptions): PolarGateway {
     async listProducts() {
       const products: PolarProduct[] = [];
       for (let page = 1; page <= MAX_PAGES; page++) {
-        const list = parse(ProductList, await call(() => polar.products.list({ page, limit: PAGE_LIMIT })), 'product list');
+        const list = parse(
+          ProductList,
+          await call(() => polar.products.list({ page, limit: PAGE_LIMIT })),
+          'product list',
+        );
         for (const item of list.items) {
           const product = ProductSchema.safeParse(item);
           // One malformed product must not hide the others; it is simply not offered.
@@ -212,16 +226,30 @@ export function mapPolarError(error: unknown, notFoundCode: ErrorCode = 'POLAR_R
     });
   }
   if (error instanceof PolarNetworkError || error instanceof PolarServerError) {
-    return new AppError('POLAR_UNAVAILABLE', { detail: 'Polar did not answer in time or failed.', cause: error });
+    return new AppError('POLAR_UNAVAILABLE', {
+      detail: 'Polar did not answer in time or failed.',
+      cause: error,
+    });
   }
   const status = statusOf(error);
   if (error instanceof PolarClientError || status !== null) {
     if (status === 429) {
-      return new AppError('POLAR_RATE_LIMITED', { detail: 'Polar is rate limiting this shop.', headers: { 'Retry-After': '1' }, cause: error });
+      return new AppError('POLAR_RATE_LIMITED', {
+        detail: 'Polar is rate limiting this shop.',
+        headers: { 'Retry-After': '1' },
+        cause: error,
+      });
     }
-    if (status === 404) return new AppError(notFoundCode, { detail: polarDetail(error) ?? 'Polar does not know this resource.', cause: error });
+    if (status === 404)
+      return new AppError(notFoundCode, {
+        detail: polarDetail(error) ?? 'Polar does not know this resource.',
+        cause: error,
+      });
     if (status === 401 || status === 403) {
-      return new AppError('POLAR_UNAVAILABLE', { detail: 'Polar refused the shop’s credentials.', cause: error });
+      return new AppError('POLAR_UNAVAILABLE', {
+        detail: 'Polar refused the shop’s credentials.',
+        cause: error,
+      });
     }
     const detail = polarDetail(error);
     return new AppError('POLAR_REJECTED', {
@@ -291,14 +319,22 @@ function polarDetail(error: unknown): string | null {
   return null;
 }
 
-function polarFieldErrors(error: unknown): Array<{ path: string; code: string; message?: string }> | undefined {
+function polarFieldErrors(
+  error: unknown,
+): Array<{ path: string; code: string; message?: string }> | undefined {
   const detail = (bodyOf(error) as { detail?: unknown } | null)?.detail;
   if (!Array.isArray(detail)) return undefined;
   const errors = detail.flatMap((item) => {
     if (typeof item !== 'object' || item === null) return [];
     const { loc, msg, type } = item as { loc?: unknown; msg?: unknown; type?: unknown };
     const path = Array.isArray(loc) ? loc.filter((part) => part !== 'body').join('.') : '';
-    return [{ path, code: typeof type === 'string' ? type : 'invalid', ...(typeof msg === 'string' ? { message: truncate(msg) } : {}) }];
+    return [
+      {
+        path,
+        code: typeof type === 'string' ? type : 'invalid',
+        ...(typeof msg === 'string' ? { message: truncate(msg) } : {}),
+      },
+    ];
   });
   return errors.length > 0 ? errors : undefined;
 }

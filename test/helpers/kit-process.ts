@@ -30,7 +30,11 @@ export type KitProcess = {
  * Runs `node bin/polar-kit.js start` in `cwd` with exactly `env` (plus PATH and HOME), and resolves once it
  * printed its URLs (or rejects with its output when it exits first or takes longer than `timeoutMs`).
  */
-export async function startKitProcess(cwd: string, env: Record<string, string>, timeoutMs = 20_000): Promise<KitProcess> {
+export async function startKitProcess(
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<KitProcess> {
   const child = spawn(process.execPath, [BIN, 'start'], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, LOG_LEVEL: 'warn', ...env },
@@ -39,7 +43,9 @@ export async function startKitProcess(cwd: string, env: Record<string, string>, 
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

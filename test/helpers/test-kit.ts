@@ -80,7 +80,10 @@ export async function startTestKit(options: TestKitOptions = {}): Promise<TestKi
     admin: (pathname, init = {}) =>
       fetch(`${url}${pathname}`, {
         ...init,
-        headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+        headers: {
+          ...(init.headers as Record<string, string> | undefined),
+          authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+        },
       }),
     async control<T>(pathname: string, body?: unknown): Promise<T> {
       const response = await fetch(`${emulatorUrl}${pathname}`, {
@@ -117,7 +120,8 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== null && value !== false) return value as Exclude<T, undefined | null | false>;
+      if (value !== undefined && value !== null && value !== false)
+        return value as Exclude<T, undefined | null | false>;
       last = value;
     } catch (error) {
       last = error;

@@ -37,7 +37,11 @@ describe('a webhook answered 2xx survives kill -9', () => {
     const email = 'crash@example.com';
     const customer = polarCustomer({ email, external_id: 'crash_user', modified_at: '2026-01-15T10:00:01Z' });
     const delivery = signedDelivery(webhookEvent('customer.created', customer), secret);
-    const response = await fetch(`${base}/api/webhooks/polar`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    const response = await fetch(`${base}/api/webhooks/polar`, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: delivery.body,
+    });
     // Killed the moment the answer is in: no graceful shutdown, no chance to flush anything later.
     kit.child.kill('SIGKILL');
     expect(response.status).toBe(202);
@@ -46,10 +50,16 @@ describe('a webhook answered 2xx survives kill -9', () => {
 
     const restarted = await startKitProcess(dir, env);
     running.push(restarted);
-    const again = await fetch(`${base}/api/webhooks/polar`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    const again = await fetch(`${base}/api/webhooks/polar`, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: delivery.body,
+    });
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ received: true, duplicate: true });
-    const access = await fetch(`${base}/api/customers/crash_user/access`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const access = await fetch(`${base}/api/customers/crash_user/access`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
     expect(access.status).toBe(200);
     expect(((await access.json()) as AccessResponse).email).toBe(email);
   });

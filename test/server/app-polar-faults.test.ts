@@ -14,7 +14,14 @@ afterEach(async () => {
 });
 
 /** Arms one of the emulator's fault switches (the next `count` matching requests fail). */
-async function fault(input: { path: string; method?: string; status?: number; retry_after?: number; hang?: boolean; count?: number }) {
+async function fault(input: {
+  path: string;
+  method?: string;
+  status?: number;
+  retry_after?: number;
+  hang?: boolean;
+  count?: number;
+}) {
   await t.control('/_emulator/faults', input);
 }
 
@@ -37,7 +44,7 @@ describe('when Polar fails', () => {
     expect((await t.fetch('/api/products')).status).toBe(200);
   });
 
-  it('a 5xx from Polar becomes 502 POLAR_UNAVAILABLE, without Polar\'s body', async () => {
+  it("a 5xx from Polar becomes 502 POLAR_UNAVAILABLE, without Polar's body", async () => {
     await fault({ path: '/v1/checkouts', method: 'POST', status: 503 });
     const response = await createCheckout();
     expect(response.status).toBe(502);
@@ -48,7 +55,7 @@ describe('when Polar fails', () => {
     expect((await createCheckout()).status).toBe(201);
   });
 
-  it('a 429 is passed on as 429 POLAR_RATE_LIMITED with Polar\'s Retry-After', async () => {
+  it("a 429 is passed on as 429 POLAR_RATE_LIMITED with Polar's Retry-After", async () => {
     await fault({ path: '/v1/checkouts', method: 'POST', status: 429, retry_after: 7 });
     const response = await createCheckout();
     expect(response.status).toBe(429);
@@ -65,7 +72,7 @@ describe('when Polar fails', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('a 422 becomes 400 POLAR_REJECTED with Polar\'s detail', async () => {
+  it("a 422 becomes 400 POLAR_REJECTED with Polar's detail", async () => {
     const response = await t.fetch('/api/checkout', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

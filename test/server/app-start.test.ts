@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CheckoutResponse, CheckoutStatusResponse, HealthResponse, Product } from '../../contract/contract.js';
+import type {
+  CheckoutResponse,
+  CheckoutStatusResponse,
+  HealthResponse,
+  Product,
+} from '../../contract/contract.js';
 import { freePort, startKitProcess, stopKitProcess } from '../helpers/kit-process.js';
 import type { KitProcess } from '../helpers/kit-process.js';
 import { waitFor } from '../helpers/test-kit.js';
@@ -33,11 +38,23 @@ describe('polar-kit start', () => {
 
     const health = await fetch(`http://127.0.0.1:${port}/api/health`);
     expect(health.status).toBe(200);
-    expect((await health.json()) as HealthResponse).toMatchObject({ status: 'ok', polar: 'ok', database: 'ok' });
+    expect((await health.json()) as HealthResponse).toMatchObject({
+      status: 'ok',
+      polar: 'ok',
+      database: 'ok',
+    });
     const products = (await (await fetch(`http://127.0.0.1:${port}/api/products`)).json()) as Product[];
-    expect(products.map((p) => p.name)).toEqual(expect.arrayContaining(['Monthly Plan', 'Yearly Plan', 'Lifetime License']));
+    expect(products.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['Monthly Plan', 'Yearly Plan', 'Lifetime License']),
+    );
     // The emulator it started answers on its own port.
-    expect((await fetch(`http://127.0.0.1:${emulatorPort}/v1/products/`, { headers: { authorization: 'Bearer x' } })).status).toBe(200);
+    expect(
+      (
+        await fetch(`http://127.0.0.1:${emulatorPort}/v1/products/`, {
+          headers: { authorization: 'Bearer x' },
+        })
+      ).status,
+    ).toBe(200);
 
     const token = /Admin token\s+(\S+)/.exec(kit.output())?.[1];
     expect(token).toBeDefined();
@@ -53,15 +70,27 @@ describe('polar-kit start', () => {
     const paid = await fetch(`http://127.0.0.1:${emulatorPort}/_emulator/checkouts/${checkout_id}/pay`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ card: { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123', name: 'S' }, customer_email: 'start@example.com', customer_name: 'S' }),
+      body: JSON.stringify({
+        card: { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123', name: 'S' },
+        customer_email: 'start@example.com',
+        customer_name: 'S',
+      }),
     });
     expect(paid.status).toBe(200);
-    const status = await waitFor(async () => {
-      const body = (await (await fetch(`http://127.0.0.1:${port}/api/checkout/${checkout_id}`)).json()) as CheckoutStatusResponse;
-      return body.order ? body : null;
-    }, 'the order webhook', { timeoutMs: 10_000 });
+    const status = await waitFor(
+      async () => {
+        const body = (await (
+          await fetch(`http://127.0.0.1:${port}/api/checkout/${checkout_id}`)
+        ).json()) as CheckoutStatusResponse;
+        return body.order ? body : null;
+      },
+      'the order webhook',
+      { timeoutMs: 10_000 },
+    );
     expect(status.order).toMatchObject({ paid: true, product_id: LIFETIME });
-    const orders = await fetch(`http://127.0.0.1:${port}/api/orders/a%40example.com`, { headers: { authorization: `Bearer ${token}` } });
+    const orders = await fetch(`http://127.0.0.1:${port}/api/orders/a%40example.com`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(orders.status).toBe(200);
     // Data lands in ./data of the working directory; the generated secrets are private to the user.
     expect(statSync(path.join(cwd, 'data', 'kit.sqlite')).isFile()).toBe(true);
@@ -73,19 +102,28 @@ describe('polar-kit start', () => {
     running.push(again);
     expect(/Admin token\s+(\S+)/.exec(again.output())?.[1]).toBe(token);
     // Kit and emulator both remember the purchase across the restart.
-    const after = (await (await fetch(`http://127.0.0.1:${port}/api/checkout/${checkout_id}`)).json()) as CheckoutStatusResponse;
+    const after = (await (
+      await fetch(`http://127.0.0.1:${port}/api/checkout/${checkout_id}`)
+    ).json()) as CheckoutStatusResponse;
     expect(after.order?.id).toBe(status.order!.id);
-    const atEmulator = await fetch(`http://127.0.0.1:${emulatorPort}/v1/checkouts/${checkout_id}`, { headers: { authorization: 'Bearer x' } });
+    const atEmulator = await fetch(`http://127.0.0.1:${emulatorPort}/v1/checkouts/${checkout_id}`, {
+      headers: { authorization: 'Bearer x' },
+    });
     expect(atEmulator.status).toBe(200);
   });
 
   it('stops with one message listing every bad variable', async () => {
     const cwd = tempDir();
-    const failure = await startKitProcess(cwd, { PORT: 'x', LOG_LEVEL: 'loud', POLAR_SERVER: 'production' }, 15_000).then(
+    const failure = await startKitProcess(
+      cwd,
+      { PORT: 'x', LOG_LEVEL: 'loud', POLAR_SERVER: 'production' },
+      15_000,
+    ).then(
       () => null,
       (error: Error) => error.message,
     );
     expect(failure).toMatch(/exited \(2\)/);
-    for (const variable of ['PORT', 'LOG_LEVEL', 'POLAR_ACCESS_TOKEN', 'POLAR_WEBHOOK_SECRET']) expect(failure).toContain(`- ${variable}:`);
+    for (const variable of ['PORT', 'LOG_LEVEL', 'POLAR_ACCESS_TOKEN', 'POLAR_WEBHOOK_SECRET'])
+      expect(failure).toContain(`- ${variable}:`);
   });
 });

@@ -28,7 +28,12 @@ describe('GET /api/health', () => {
     const response = await t.fetch('/api/health');
     expect(response.status).toBe(200);
     const body = (await response.json()) as HealthResponse;
-    expect(body).toEqual({ status: 'ok', polar: 'ok', database: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(body).toEqual({
+      status: 'ok',
+      polar: 'ok',
+      database: 'ok',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    });
   });
 
   it('is degraded, not failed, when Polar is unreachable', async () => {
@@ -51,7 +56,12 @@ describe('GET /api/products', () => {
     const products = (await first.json()) as Product[];
     expect(products.length).toBeGreaterThan(0);
     expect(products[0]).toEqual(
-      expect.objectContaining({ id: expect.any(String), name: expect.any(String), prices: expect.any(Array), benefits: expect.any(Array) }),
+      expect.objectContaining({
+        id: expect.any(String),
+        name: expect.any(String),
+        prices: expect.any(Array),
+        benefits: expect.any(Array),
+      }),
     );
     const again = await t.fetch('/api/products', { headers: { 'if-none-match': etag! } });
     expect(again.status).toBe(304);
@@ -91,7 +101,11 @@ describe('CORS', () => {
     expect(simple.headers.get('access-control-allow-origin')).toBeNull();
     const preflight = await t.fetch('/api/checkout', {
       method: 'OPTIONS',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
@@ -100,7 +114,11 @@ describe('CORS', () => {
     const t = await kit({ kit: { allowedOrigins: ['https://shop.example.com'] } });
     const ok = await t.fetch('/api/checkout', {
       method: 'OPTIONS',
-      headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,idempotency-key' },
+      headers: {
+        origin: 'https://shop.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,idempotency-key',
+      },
     });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
@@ -113,15 +131,27 @@ describe('CORS', () => {
 describe('admin endpoints', () => {
   const paths = ['/api/orders/jane%40example.com', '/api/customers/user_1/access'];
 
-  it.each(paths)('%s answers 401 without a token, with a wrong one, and with another scheme', async (pathname) => {
-    const t = await kit();
-    for (const authorization of [undefined, 'Bearer wrong-token-wrong-token', `Basic ${t.adminToken}`, `Bearer ${t.adminToken}x`, 'Bearer ']) {
-      const response = await t.fetch(pathname, authorization === undefined ? {} : { headers: { authorization } });
-      expect(response.status, String(authorization)).toBe(401);
-      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
-      expect(await response.json()).toMatchObject({ code: 'UNAUTHORIZED' });
-    }
-  });
+  it.each(paths)(
+    '%s answers 401 without a token, with a wrong one, and with another scheme',
+    async (pathname) => {
+      const t = await kit();
+      for (const authorization of [
+        undefined,
+        'Bearer wrong-token-wrong-token',
+        `Basic ${t.adminToken}`,
+        `Bearer ${t.adminToken}x`,
+        'Bearer ',
+      ]) {
+        const response = await t.fetch(
+          pathname,
+          authorization === undefined ? {} : { headers: { authorization } },
+        );
+        expect(response.status, String(authorization)).toBe(401);
+        expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+        expect(await response.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+      }
+    },
+  );
 
   it('answers with the token: no orders yet, unknown customer', async () => {
     const t = await kit();
@@ -135,7 +165,9 @@ describe('admin endpoints', () => {
 
   it('are locked when no admin token is configured', async () => {
     const t = await kit({ kit: { adminToken: null } });
-    const response = await t.fetch('/api/orders/jane%40example.com', { headers: { authorization: 'Bearer null' } });
+    const response = await t.fetch('/api/orders/jane%40example.com', {
+      headers: { authorization: 'Bearer null' },
+    });
     expect(response.status).toBe(401);
   });
 });
@@ -147,7 +179,12 @@ describe('problem responses', () => {
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(response.headers.get('x-request-id')).toBe('req-123');
-    expect(await response.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND', status: 404, requestId: 'req-123', instance: '/api/nope' });
+    expect(await response.json()).toMatchObject({
+      code: 'ROUTE_NOT_FOUND',
+      status: 404,
+      requestId: 'req-123',
+      instance: '/api/nope',
+    });
   });
 
   it('a request without an id gets a fresh one', async () => {
@@ -166,7 +203,7 @@ describe('problem responses', () => {
 });
 
 describe('mounting the router in a host app', () => {
-  it('works under /api of any Express app, with the host app\'s identify hook', async () => {
+  it("works under /api of any Express app, with the host app's identify hook", async () => {
     const { default: express } = await import('express');
     const t = await kit();
     const dir = mkdtempSync(path.join(tmpdir(), 'polar-kit-mount-'));
@@ -204,7 +241,9 @@ describe('mounting the router in a host app', () => {
     const atPolar = await fetch(`${t.emulator.url.replace(/\/+$/, '')}/v1/checkouts/${checkout_id}`, {
       headers: { authorization: 'Bearer polar_oat_test' },
     });
-    expect(((await atPolar.json()) as { external_customer_id: string }).external_customer_id).toBe('host_user_42');
+    expect(((await atPolar.json()) as { external_customer_id: string }).external_customer_id).toBe(
+      'host_user_42',
+    );
     const missing = await fetch(`${base}/api/missing`);
     expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
@@ -226,7 +265,9 @@ describe('widget and demo files', () => {
     mkdirSync(path.join(dist, 'demo'));
     writeFileSync(path.join(dist, 'demo', 'index.html'), '<!doctype html><title>demo</title>');
     const t = await kit();
-    const server = createServer(createApp({ api: t.kit.router, logger: createSilentLogger(), distDir: dist }));
+    const server = createServer(
+      createApp({ api: t.kit.router, logger: createSilentLogger(), distDir: dist }),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     open.push({
       async close() {
@@ -235,7 +276,9 @@ describe('widget and demo files', () => {
       },
     });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const entry = await fetch(`${base}/widget/polar-checkout.js`, { headers: { origin: 'https://anywhere.example' } });
+    const entry = await fetch(`${base}/widget/polar-checkout.js`, {
+      headers: { origin: 'https://anywhere.example' },
+    });
     expect(entry.status).toBe(200);
     expect(entry.headers.get('access-control-allow-origin')).toBe('*');
     expect(entry.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
@@ -250,7 +293,11 @@ describe('widget and demo files', () => {
 
   it('starts without any dist folder', async () => {
     const t = await kit();
-    const app = createApp({ api: t.kit.router, logger: createSilentLogger(), distDir: path.join(tmpdir(), 'does-not-exist-polar-kit') });
+    const app = createApp({
+      api: t.kit.router,
+      logger: createSilentLogger(),
+      distDir: path.join(tmpdir(), 'does-not-exist-polar-kit'),
+    });
     const server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -285,11 +332,23 @@ describe('logs', () => {
   it('redact secrets wherever they appear', async () => {
     const { createLogger } = await import('../../server/logger.js');
     const lines: string[] = [];
-    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => void lines.push(line) },
+    });
     logger.info(
       {
-        config: { polar: { accessToken: 'polar_oat_SECRET1', webhookSecret: 'whsec_SECRET2' }, adminToken: 'SECRET3' },
-        req: { headers: { authorization: 'Bearer SECRET4', cookie: 'sid=SECRET5', 'webhook-signature': 'v1,SECRET6' } },
+        config: {
+          polar: { accessToken: 'polar_oat_SECRET1', webhookSecret: 'whsec_SECRET2' },
+          adminToken: 'SECRET3',
+        },
+        req: {
+          headers: {
+            authorization: 'Bearer SECRET4',
+            cookie: 'sid=SECRET5',
+            'webhook-signature': 'v1,SECRET6',
+          },
+        },
         checkout: { client_secret: 'polar_c_SECRET7' },
         token: 'SECRET8',
       },
@@ -306,15 +365,24 @@ describe('request log', () => {
   it('logs one line per request without emails, customer keys or query strings', async () => {
     const { createLogger } = await import('../../server/logger.js');
     const lines: string[] = [];
-    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => void lines.push(line) },
+    });
     const t = await kit();
     const server = createServer(createApp({ api: t.kit.router, logger }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await fetch(`${base}/api/orders/jane.doe%40example.com?x=secret`, { headers: { authorization: `Bearer ${t.adminToken}` } });
-    await fetch(`${base}/api/customers/user_123/access`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+    await fetch(`${base}/api/orders/jane.doe%40example.com?x=secret`, {
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
+    await fetch(`${base}/api/customers/user_123/access`, {
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const entries = lines.map((line) => JSON.parse(line) as { msg: string; path: string; status: number; requestId: string });
+    const entries = lines.map(
+      (line) => JSON.parse(line) as { msg: string; path: string; status: number; requestId: string },
+    );
     expect(entries.filter((e) => e.msg === 'request').map((e) => [e.path, e.status])).toEqual([
       ['/api/orders/:email', 200],
       ['/api/customers/:key/access', 404],

@@ -35,7 +35,10 @@ async function atPolar(id: string): Promise<Record<string, unknown>> {
 
 describe('POST /api/checkout', () => {
   it('creates an open checkout at Polar and answers 201 with its url and client secret', async () => {
-    const response = await post({ product_id: MONTHLY, email: 'jane@example.com', metadata: { plan: 'pro', seats: 3 } }, { origin: 'http://localhost:5173' });
+    const response = await post(
+      { product_id: MONTHLY, email: 'jane@example.com', metadata: { plan: 'pro', seats: 3 } },
+      { origin: 'http://localhost:5173' },
+    );
     expect(response.status).toBe(201);
     const body = (await response.json()) as CheckoutResponse;
     expect(body).toEqual({
@@ -92,7 +95,10 @@ describe('POST /api/checkout', () => {
   });
 
   it('takes external_customer_id from the admin token', async () => {
-    const response = await post({ product_id: MONTHLY, external_customer_id: 'user_9' }, { authorization: `Bearer ${t.adminToken}` });
+    const response = await post(
+      { product_id: MONTHLY, external_customer_id: 'user_9' },
+      { authorization: `Bearer ${t.adminToken}` },
+    );
     expect(response.status).toBe(201);
     const { checkout_id } = (await response.json()) as CheckoutResponse;
     expect((await atPolar(checkout_id)).external_customer_id).toBe('user_9');
@@ -107,8 +113,17 @@ describe('POST /api/checkout', () => {
   it('answers 409 PRODUCT_ARCHIVED for an archived product', async () => {
     await t.control('/_emulator/catalog', {
       products: [
-        { id: '11111111-1111-4111-8111-111111111111', name: 'Old Plan', price: { type: 'fixed', amount: 500 }, is_archived: true },
-        { id: '22222222-2222-4222-8222-222222222222', name: 'New Plan', price: { type: 'fixed', amount: 900 } },
+        {
+          id: '11111111-1111-4111-8111-111111111111',
+          name: 'Old Plan',
+          price: { type: 'fixed', amount: 500 },
+          is_archived: true,
+        },
+        {
+          id: '22222222-2222-4222-8222-222222222222',
+          name: 'New Plan',
+          price: { type: 'fixed', amount: 900 },
+        },
       ],
     });
     const response = await post({ product_id: '11111111-1111-4111-8111-111111111111' });
@@ -125,7 +140,10 @@ describe('POST /api/checkout', () => {
       // A Polar server without the discounts API: the kit says so instead of silently dropping the code.
       const response = await post({ product_id: LIFETIME, discount_code: 'launch25' });
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'discount_code', code: 'DISCOUNTS_UNAVAILABLE' }] });
+      expect(await response.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ path: 'discount_code', code: 'DISCOUNTS_UNAVAILABLE' }],
+      });
       return;
     }
     const ok = await post({ product_id: LIFETIME, discount_code: 'launch25' });
@@ -134,10 +152,13 @@ describe('POST /api/checkout', () => {
     expect(await atPolar(checkout_id)).toMatchObject({ discount_id: '9d3e5f7a-1b2c-4d3e-8f4a-5b6c7d8e9f01' });
     const unknown = await post({ product_id: LIFETIME, discount_code: 'NOPE' });
     expect(unknown.status).toBe(400);
-    expect(await unknown.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'discount_code', code: 'UNKNOWN_DISCOUNT_CODE' }] });
+    expect(await unknown.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'discount_code', code: 'UNKNOWN_DISCOUNT_CODE' }],
+    });
   });
 
-  it('passes Polar\'s refusal of a bad pay-what-you-want amount on as 400 POLAR_REJECTED', async () => {
+  it("passes Polar's refusal of a bad pay-what-you-want amount on as 400 POLAR_REJECTED", async () => {
     const response = await post({ product_id: TIP_JAR, amount: 5 });
     expect(response.status).toBe(400);
     const problem = (await response.json()) as { code: string; detail: string };
@@ -148,8 +169,14 @@ describe('POST /api/checkout', () => {
 
 describe('Idempotency-Key', () => {
   it('returns the same checkout for the same key and body', async () => {
-    const first = await post({ product_id: MONTHLY, email: 'a@example.com' }, { 'idempotency-key': 'order-1' });
-    const second = await post({ email: 'a@example.com', product_id: MONTHLY }, { 'idempotency-key': 'order-1' });
+    const first = await post(
+      { product_id: MONTHLY, email: 'a@example.com' },
+      { 'idempotency-key': 'order-1' },
+    );
+    const second = await post(
+      { email: 'a@example.com', product_id: MONTHLY },
+      { 'idempotency-key': 'order-1' },
+    );
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
@@ -167,7 +194,9 @@ describe('Idempotency-Key', () => {
     const responses = await Promise.all(
       Array.from({ length: 10 }, () => post({ product_id: MONTHLY }, { 'idempotency-key': 'order-3' })),
     );
-    const ids = new Set(await Promise.all(responses.map(async (r) => ((await r.json()) as CheckoutResponse).checkout_id)));
+    const ids = new Set(
+      await Promise.all(responses.map(async (r) => ((await r.json()) as CheckoutResponse).checkout_id)),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(201));
     expect(ids.size).toBe(1);
     const list = await fetch(`${t.emulator.url.replace(/\/+$/, '')}/v1/checkouts/?limit=100`, {
@@ -177,15 +206,21 @@ describe('Idempotency-Key', () => {
   });
 
   it('different keys make different checkouts', async () => {
-    const a = (await (await post({ product_id: MONTHLY }, { 'idempotency-key': 'k-a' })).json()) as CheckoutResponse;
-    const b = (await (await post({ product_id: MONTHLY }, { 'idempotency-key': 'k-b' })).json()) as CheckoutResponse;
+    const a = (await (
+      await post({ product_id: MONTHLY }, { 'idempotency-key': 'k-a' })
+    ).json()) as CheckoutResponse;
+    const b = (await (
+      await post({ product_id: MONTHLY }, { 'idempotency-key': 'k-b' })
+    ).json()) as CheckoutResponse;
     expect(a.checkout_id).not.toBe(b.checkout_id);
   });
 });
 
 describe('GET /api/checkout/:id', () => {
   it('shows an open checkout, then the paid order once the webhooks arrived', async () => {
-    const created = (await (await post({ product_id: LIFETIME, email: 'buyer@example.com' })).json()) as CheckoutResponse;
+    const created = (await (
+      await post({ product_id: LIFETIME, email: 'buyer@example.com' })
+    ).json()) as CheckoutResponse;
     const open = await t.fetch(`/api/checkout/${created.checkout_id}`);
     expect(open.status).toBe(200);
     expect(await open.json()).toEqual({
@@ -197,20 +232,37 @@ describe('GET /api/checkout/:id', () => {
       order: null,
       subscription: null,
     });
-    await t.control(`/_emulator/checkouts/${created.checkout_id}/pay`, { card: CARD, customer_email: 'buyer@example.com', customer_name: 'Jane Doe' });
+    await t.control(`/_emulator/checkouts/${created.checkout_id}/pay`, {
+      card: CARD,
+      customer_email: 'buyer@example.com',
+      customer_name: 'Jane Doe',
+    });
     const paid = await waitFor(async () => {
-      const body = (await (await t.fetch(`/api/checkout/${created.checkout_id}`)).json()) as CheckoutStatusResponse;
+      const body = (await (
+        await t.fetch(`/api/checkout/${created.checkout_id}`)
+      ).json()) as CheckoutStatusResponse;
       return body.order ? body : null;
     }, 'the paid order');
-    expect(paid).toMatchObject({ status: 'succeeded', order: { paid: true, status: 'paid', product_id: LIFETIME, checkout_id: created.checkout_id } });
+    expect(paid).toMatchObject({
+      status: 'succeeded',
+      order: { paid: true, status: 'paid', product_id: LIFETIME, checkout_id: created.checkout_id },
+    });
   });
 
   it('refreshes an open checkout from Polar even without webhooks', async () => {
     await t.close();
     t = await startTestKit({ registerWebhook: false });
-    const created = (await (await post({ product_id: LIFETIME, email: 'x@example.com' })).json()) as CheckoutResponse;
-    await t.control(`/_emulator/checkouts/${created.checkout_id}/pay`, { card: CARD, customer_email: 'x@example.com', customer_name: 'X' });
-    const body = (await (await t.fetch(`/api/checkout/${created.checkout_id}`)).json()) as CheckoutStatusResponse;
+    const created = (await (
+      await post({ product_id: LIFETIME, email: 'x@example.com' })
+    ).json()) as CheckoutResponse;
+    await t.control(`/_emulator/checkouts/${created.checkout_id}/pay`, {
+      card: CARD,
+      customer_email: 'x@example.com',
+      customer_name: 'X',
+    });
+    const body = (await (
+      await t.fetch(`/api/checkout/${created.checkout_id}`)
+    ).json()) as CheckoutStatusResponse;
     expect(body.status).toBe('succeeded');
     expect(body.order).toBeNull();
   });

@@ -25,18 +25,30 @@ describe('loadConfig', () => {
       successUrl: 'http://localhost:8000/success.html?checkout_id={CHECKOUT_ID}',
     });
     expect(config.db.path).toBe('./data/kit.sqlite');
-    expect(config.polar).toMatchObject({ accessToken: null, apiUrl: null, webhookSecret: null, emulatorPort: 8001 });
+    expect(config.polar).toMatchObject({
+      accessToken: null,
+      apiUrl: null,
+      webhookSecret: null,
+      emulatorPort: 8001,
+    });
     expect(config.admin.token).toBeNull();
     expect(config.log.level).toBe('info');
   });
 
   it('treats empty strings as unset', () => {
-    expect(loadConfig({ PORT: '', POLAR_ACCESS_TOKEN: '', KIT_ALLOWED_ORIGINS: '' }).polar.server).toBe('local');
+    expect(loadConfig({ PORT: '', POLAR_ACCESS_TOKEN: '', KIT_ALLOWED_ORIGINS: '' }).polar.server).toBe(
+      'local',
+    );
   });
 
   it('derives the public URL and success URL from PORT, and trims trailing slashes', () => {
-    expect(loadConfig({ PORT: '9100' }).http.successUrl).toBe('http://localhost:9100/success.html?checkout_id={CHECKOUT_ID}');
-    const config = loadConfig({ PUBLIC_URL: 'https://shop.example.com/', POLAR_API_URL: 'http://127.0.0.1:4010/' });
+    expect(loadConfig({ PORT: '9100' }).http.successUrl).toBe(
+      'http://localhost:9100/success.html?checkout_id={CHECKOUT_ID}',
+    );
+    const config = loadConfig({
+      PUBLIC_URL: 'https://shop.example.com/',
+      POLAR_API_URL: 'http://127.0.0.1:4010/',
+    });
     expect(config.http.publicUrl).toBe('https://shop.example.com');
     expect(config.polar.apiUrl).toBe('http://127.0.0.1:4010');
   });
@@ -51,7 +63,10 @@ describe('loadConfig', () => {
 
   it('requires a token and a webhook secret in production', () => {
     const error = configError({ POLAR_SERVER: 'production' });
-    expect(error.issues.map((issue) => issue.variable).sort()).toEqual(['POLAR_ACCESS_TOKEN', 'POLAR_WEBHOOK_SECRET']);
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual([
+      'POLAR_ACCESS_TOKEN',
+      'POLAR_WEBHOOK_SECRET',
+    ]);
   });
 
   it('reports every bad variable at once, naming each and the fix', () => {
@@ -65,9 +80,16 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'loud',
       DATABASE_URL: 'postgres://user:pw@db/kit',
     });
-    expect(error.issues.map((issue) => issue.variable).sort()).toEqual(
-      ['DATABASE_URL', 'KIT_ALLOWED_ORIGINS', 'KIT_SUCCESS_URL', 'LOG_LEVEL', 'POLAR_EMULATOR_PORT', 'POLAR_SERVER', 'PORT', 'PUBLIC_URL'],
-    );
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual([
+      'DATABASE_URL',
+      'KIT_ALLOWED_ORIGINS',
+      'KIT_SUCCESS_URL',
+      'LOG_LEVEL',
+      'POLAR_EMULATOR_PORT',
+      'POLAR_SERVER',
+      'PORT',
+      'PUBLIC_URL',
+    ]);
     expect(error.message).toContain('PORT: must be a whole number');
     expect(error.message).toContain('did you mean "sandbox"');
     expect(error.message).toContain('https://shop.example.com/path');
@@ -75,15 +97,27 @@ describe('loadConfig', () => {
 
   it('reports mode-dependent problems together with malformed variables', () => {
     const error = configError({ PORT: 'x', LOG_LEVEL: 'loud', POLAR_SERVER: 'production' });
-    expect(error.issues.map((issue) => issue.variable).sort()).toEqual(['LOG_LEVEL', 'POLAR_ACCESS_TOKEN', 'POLAR_WEBHOOK_SECRET', 'PORT']);
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual([
+      'LOG_LEVEL',
+      'POLAR_ACCESS_TOKEN',
+      'POLAR_WEBHOOK_SECRET',
+      'PORT',
+    ]);
   });
 
   it('never prints a secret value', () => {
-    const secrets = { POLAR_ACCESS_TOKEN: ' polar_oat_TOPSECRET ', POLAR_WEBHOOK_SECRET: ' whsec_TOPSECRET2', KIT_ADMIN_TOKEN: 'TOPSECRET3' };
+    const secrets = {
+      POLAR_ACCESS_TOKEN: ' polar_oat_TOPSECRET ',
+      POLAR_WEBHOOK_SECRET: ' whsec_TOPSECRET2',
+      KIT_ADMIN_TOKEN: 'TOPSECRET3',
+    };
     const error = configError({ ...secrets, DATABASE_URL: 'postgres://u:TOPSECRET4@h/db' });
-    expect(error.issues.map((issue) => issue.variable).sort()).toEqual(
-      ['DATABASE_URL', 'KIT_ADMIN_TOKEN', 'POLAR_ACCESS_TOKEN', 'POLAR_WEBHOOK_SECRET'],
-    );
+    expect(error.issues.map((issue) => issue.variable).sort()).toEqual([
+      'DATABASE_URL',
+      'KIT_ADMIN_TOKEN',
+      'POLAR_ACCESS_TOKEN',
+      'POLAR_WEBHOOK_SECRET',
+    ]);
     expect(error.message).not.toMatch(/TOPSECRET/);
   });
 

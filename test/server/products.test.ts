@@ -15,9 +15,20 @@ afterEach(async () => {
 
 const CATALOG = {
   products: [
-    { id: MONTHLY, name: 'Monthly Plan v2', recurring_interval: 'month', price: { type: 'fixed', amount: 2499 } },
+    {
+      id: MONTHLY,
+      name: 'Monthly Plan v2',
+      recurring_interval: 'month',
+      price: { type: 'fixed', amount: 2499 },
+    },
     { id: LIFETIME, name: 'Lifetime License', price: { type: 'fixed', amount: 14900 }, is_archived: true },
-    { id: NEW_PRODUCT, name: 'Team Plan', recurring_interval: 'year', price: { type: 'fixed', amount: 99000 }, metadata: { tier: 'team' } },
+    {
+      id: NEW_PRODUCT,
+      name: 'Team Plan',
+      recurring_interval: 'year',
+      price: { type: 'fixed', amount: 99000 },
+      metadata: { tier: 'team' },
+    },
   ],
 };
 
@@ -48,7 +59,10 @@ describe('GET /api/products', () => {
       metadata: { tier: 'pro' },
     });
     const tip = products.find((p) => p.name === 'Tip Jar');
-    expect(tip).toMatchObject({ price_amount: null, prices: [{ amount_type: 'custom', minimum_amount: 100, maximum_amount: 100_000, preset_amount: 500 }] });
+    expect(tip).toMatchObject({
+      price_amount: null,
+      prices: [{ amount_type: 'custom', minimum_amount: 100, maximum_amount: 100_000, preset_amount: 500 }],
+    });
   });
 
   it('follows product.* webhooks at once: renamed, archived and new products, with a new ETag', async () => {
@@ -58,7 +72,10 @@ describe('GET /api/products', () => {
     const kit = t;
     const after = await waitFor(async () => {
       const current = await list(kit);
-      return current.products.some((p) => p.name === 'Monthly Plan v2') && current.products.some((p) => p.id === NEW_PRODUCT) ? current : null;
+      return current.products.some((p) => p.name === 'Monthly Plan v2') &&
+        current.products.some((p) => p.id === NEW_PRODUCT)
+        ? current
+        : null;
     }, 'the product webhooks to reach the kit');
     expect(after.etag).not.toBe(before.etag);
     expect(after.products.find((p) => p.id === MONTHLY)?.price_amount).toBe(2499);
@@ -82,7 +99,11 @@ describe('GET /api/products', () => {
     await list(t);
     await t.control('/_emulator/catalog', CATALOG);
     const post = (productId: string) =>
-      t!.fetch('/api/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ product_id: productId }) });
+      t!.fetch('/api/checkout', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ product_id: productId }),
+      });
     expect((await post(NEW_PRODUCT)).status).toBe(201);
     // Lifetime is still in the stale cache as public; Polar archived it. Polar's refusal decides.
     const archived = await post(LIFETIME);

@@ -32,10 +32,14 @@ export function adminRouter(deps: { adminToken: string | null; queries: AdminQue
   router.get('/customers/:key/access', admin, (req, res) => {
     const key = typeof req.params.key === 'string' ? req.params.key : '';
     if (key.length === 0 || key.length > 320) {
-      throw new AppError('VALIDATION_FAILED', { detail: 'The customer key must be 1 to 320 characters.', errors: [{ path: 'key', code: 'INVALID_KEY' }] });
+      throw new AppError('VALIDATION_FAILED', {
+        detail: 'The customer key must be 1 to 320 characters.',
+        errors: [{ path: 'key', code: 'INVALID_KEY' }],
+      });
     }
     const access = deps.queries.access(key);
-    if (!access) throw new AppError('CUSTOMER_NOT_FOUND', { detail: 'No customer with that external id, id or email.' });
+    if (!access)
+      throw new AppError('CUSTOMER_NOT_FOUND', { detail: 'No customer with that external id, id or email.' });
     res.setHeader('Cache-Control', 'no-store');
     res.json(access);
   });

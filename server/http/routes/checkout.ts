@@ -35,7 +35,9 @@ export type CheckoutRecords = {
 };
 
 /** The host application's customer for this request (its id becomes Polar's `external_customer_id`). */
-export type IdentifyCustomer = (req: Request) => string | null | undefined | Promise<string | null | undefined>;
+export type IdentifyCustomer = (
+  req: Request,
+) => string | null | undefined | Promise<string | null | undefined>;
 
 export type CheckoutDeps = {
   gateway: PolarGateway;
@@ -87,7 +89,11 @@ export function checkoutRouter(deps: CheckoutDeps): Router {
     legacyHeaders: false,
     handler: (_req, res, next, options) => {
       res.setHeader('Retry-After', String(Math.ceil(options.windowMs / 1000)));
-      next(new AppError('RATE_LIMITED', { detail: 'Too many checkouts from this address; try again in a minute.' }));
+      next(
+        new AppError('RATE_LIMITED', {
+          detail: 'Too many checkouts from this address; try again in a minute.',
+        }),
+      );
     },
   });
 
@@ -115,9 +121,10 @@ export function checkoutRouter(deps: CheckoutDeps): Router {
     }
     let pending = inFlight.get(key);
     if (pending === undefined) {
-      pending = createCheckout(deps, req, body, externalCustomerId, { idempotencyKey: key, requestHash }).finally(() =>
-        inFlight.delete(key),
-      );
+      pending = createCheckout(deps, req, body, externalCustomerId, {
+        idempotencyKey: key,
+        requestHash,
+      }).finally(() => inFlight.delete(key));
       inFlight.set(key, pending);
       res.status(201).json(await pending);
       return;
@@ -133,7 +140,8 @@ export function checkoutRouter(deps: CheckoutDeps): Router {
   router.get('/checkout/:id', async (req, res) => {
     const id = req.params.id;
     const stored = GUID.test(id) ? deps.checkouts.get(id) : null;
-    if (!stored) throw new AppError('CHECKOUT_NOT_FOUND', { detail: 'No checkout with that id was created here.' });
+    if (!stored)
+      throw new AppError('CHECKOUT_NOT_FOUND', { detail: 'No checkout with that id was created here.' });
     if (REFRESHABLE.has(stored.status)) {
       try {
         const fresh = await deps.gateway.getCheckout(id);
@@ -144,7 +152,8 @@ export function checkoutRouter(deps: CheckoutDeps): Router {
       }
     }
     const status = deps.checkouts.status(id);
-    if (!status) throw new AppError('CHECKOUT_NOT_FOUND', { detail: 'No checkout with that id was created here.' });
+    if (!status)
+      throw new AppError('CHECKOUT_NOT_FOUND', { detail: 'No checkout with that id was created here.' });
     res.setHeader('Cache-Control', 'no-store');
     res.json(status);
   });
@@ -174,7 +183,8 @@ async function createCheckout(
   }
   const embedOrigin = resolveEmbedOrigin(deps, req, body);
   const product = await deps.catalog.requirePurchasable(body.product_id);
-  const discountId = body.discount_code === undefined ? undefined : await findDiscount(deps, body.discount_code);
+  const discountId =
+    body.discount_code === undefined ? undefined : await findDiscount(deps, body.discount_code);
 
   const checkout = await deps.gateway.createCheckout({
     productId: product.id,
@@ -194,11 +204,16 @@ async function createCheckout(
   return toResponse(stored);
 }
 
-async function resolveExternalCustomer(deps: CheckoutDeps, req: Request, body: CheckoutRequestBody): Promise<string | undefined> {
+async function resolveExternalCustomer(
+  deps: CheckoutDeps,
+  req: Request,
+  body: CheckoutRequestBody,
+): Promise<string | undefined> {
   if (body.external_customer_id !== undefined) {
     if (!hasAdminToken(req.get('authorization'), deps.adminToken)) {
       throw new AppError('FORBIDDEN', {
-        detail: 'external_customer_id is set by the shop (identify hook or admin token), never by the browser.',
+        detail:
+          'external_customer_id is set by the shop (identify hook or admin token), never by the browser.',
         errors: [{ path: 'external_customer_id', code: 'NOT_ALLOWED_FROM_BROWSER' }],
       });
     }
