@@ -6,7 +6,7 @@ import express from 'express';
 import { z } from 'zod';
 import { checkoutJson } from '../objects.js';
 import type { EmulatorStore } from '../store.js';
-import { byList, paginate, parse } from './query.js';
+import { byList, byMetadata, paginate, parse } from './query.js';
 import { addressInput, email, httpUrl, metadataInput } from './schemas.js';
 
 const createBody = z.object({
@@ -68,6 +68,7 @@ export function checkoutsRouter(store: EmulatorStore): express.Router {
   router.get('/', (req, res) => {
     const items = store.state.checkouts
       .filter(byList(req, 'product_id', (c) => c.product_id))
+      .filter(byMetadata(req))
       .filter(byList(req, 'customer_id', (c) => c.customer_id))
       .filter(byList(req, 'external_customer_id', (c) => c.external_customer_id))
       .filter(byList(req, 'status', (c) => c.status));

@@ -5,7 +5,7 @@ import { invalid, notFound } from '../errors.js';
 import { customerJson, customerStateJson, sessionJson } from '../objects.js';
 import type { CustomerRecord } from '../records.js';
 import type { EmulatorStore } from '../store.js';
-import { byList, list, paginate, parse } from './query.js';
+import { byList, byMetadata, list, paginate, parse } from './query.js';
 import { addressInput, email, httpUrl, metadataInput } from './schemas.js';
 
 const createBody = z.object({
@@ -77,6 +77,7 @@ export function customersRouter(store: EmulatorStore): express.Router {
     const query = list(req, 'query')[0]?.toLowerCase();
     const items = store.state.customers
       .filter((c) => c.deleted_at === null)
+      .filter(byMetadata(req))
       .filter(byList(req, 'email', (c) => c.email))
       .filter(
         (c) =>

@@ -3,7 +3,7 @@ import express from 'express';
 import { z } from 'zod';
 import { orderJson, refundJson, subscriptionJson } from '../objects.js';
 import type { EmulatorStore } from '../store.js';
-import { bool, byList, date, paginate, parse } from './query.js';
+import { bool, byList, byMetadata, date, paginate, parse } from './query.js';
 import { metadataInput } from './schemas.js';
 
 const CANCELLATION_REASONS = [
@@ -62,6 +62,7 @@ export function ordersRouter(store: EmulatorStore): express.Router {
     const items = store.state.orders
       .filter(byList(req, 'customer_id', (o) => o.customer_id))
       .filter((o) => req.query.external_customer_id === undefined || externalIds.has(o.customer_id))
+      .filter(byMetadata(req))
       .filter(byList(req, 'product_id', (o) => o.product_id))
       .filter(byList(req, 'checkout_id', (o) => o.checkout_id))
       .filter(byList(req, 'subscription_id', (o) => o.subscription_id))
@@ -94,6 +95,7 @@ export function subscriptionsRouter(store: EmulatorStore): express.Router {
     const externalIds = [req.query.external_customer_id ?? []].flat().map(String);
     const items = store.state.subscriptions
       .filter(byList(req, 'customer_id', (s) => s.customer_id))
+      .filter(byMetadata(req))
       .filter(
         (s) =>
           externalIds.length === 0 ||

@@ -2,7 +2,7 @@
 import express from 'express';
 import { productJson } from '../objects.js';
 import type { EmulatorStore } from '../store.js';
-import { bool, byList, list, paginate } from './query.js';
+import { bool, byList, byMetadata, list, paginate } from './query.js';
 
 export function productsRouter(store: EmulatorStore): express.Router {
   const router = express.Router();
@@ -14,6 +14,7 @@ export function productsRouter(store: EmulatorStore): express.Router {
     const visibility = list(req, 'visibility');
     const items = store.state.products
       .filter(byList(req, 'id', (p) => p.id))
+      .filter(byMetadata(req))
       .filter((p) => archived === undefined || p.is_archived === archived)
       .filter((p) => recurring === undefined || (p.recurring_interval !== null) === recurring)
       .filter((p) => !query || p.name.toLowerCase().includes(query))

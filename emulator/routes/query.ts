@@ -112,3 +112,19 @@ export function parse<S extends z.ZodType>(
   if (!result.success) throw fromZodError(result.error, where);
   return result.data;
 }
+
+/**
+ * Polar's metadata filter: `metadata[key]=value` (repeat a key for "any of"); a record matches when every
+ * named key has one of the given values.
+ */
+export function byMetadata<R extends { metadata: Record<string, unknown> }>(req: Request): (r: R) => boolean {
+  const wanted = Object.entries(req.query).flatMap(([key, value]) => {
+    const name = /^metadata\[(.+)\]$/.exec(key)?.[1];
+    return name ? [[name, [value].flat().map(String)] as const] : [];
+  });
+  if (wanted.length === 0) return () => true;
+  return (r) =>
+    wanted.every(
+      ([name, values]) => r.metadata[name] !== undefined && values.includes(String(r.metadata[name])),
+    );
+}

@@ -46,10 +46,16 @@ async function productId(name: string): Promise<string> {
 /** Buys a catalogue product through a checkout paid with the control API; returns the checkout (0.49-parsed). */
 async function buy(
   name: string,
-  extra: { card?: string; external_customer_id?: string; customer_email?: string } = {},
+  extra: {
+    card?: string;
+    external_customer_id?: string;
+    customer_email?: string;
+    metadata?: Record<string, string>;
+  } = {},
 ) {
   const checkout = await v0.checkouts.create({
     products: [await productId(name)],
+    ...(extra.metadata ? { metadata: extra.metadata } : {}),
     customerEmail: extra.customer_email ?? `buyer-${Math.random().toString(36).slice(2, 8)}@example.com`,
     ...(extra.external_customer_id ? { externalCustomerId: extra.external_customer_id } : {}),
   });
@@ -421,8 +427,13 @@ describe('purchases of every catalogue product', () => {
   });
 
   it('filters orders and subscriptions the way the kit needs', async () => {
-    const a = await buy('Monthly Plan', { external_customer_id: 'user_a' });
-    await buy('Lifetime License', { external_customer_id: 'user_b' });
+    const a = await buy('Monthly Plan', { external_customer_id: 'user_a', metadata: { plan: 'monthly' } });
+    await buy('Lifetime License', { external_customer_id: 'user_b', metadata: { plan: 'lifetime' } });
+    const byMetadata = await v1.orders.list({ metadata: { plan: 'monthly' } });
+    expect(byMetadata.items.map((o) => o.checkout_id)).toEqual([a.id]);
+    expect((await v0.orders.list({ metadata: { plan: ['monthly', 'lifetime'] } })).result.items).toHaveLength(
+      2,
+    );
     const byExternal = await v1.orders.list({ external_customer_id: 'user_a' });
     expect(byExternal.items.map((o) => o.checkout_id)).toEqual([a.id]);
     const byProduct = await v0.orders.list({ productId: await productId('Lifetime License') });
