@@ -773,3 +773,42 @@ describe('webhook endpoints through the SDK', () => {
     expect((await v1.webhooks.listWebhookEndpoints({})).items).toHaveLength(0);
   });
 });
+
+describe('the remaining variants', () => {
+  it('lists checkouts, updates and deletes customers by external id, reads an activation, and cancels from the portal', async () => {
+    const checkout = await buy('Lifetime License', { external_customer_id: 'ext_variants' });
+    const listed = await v0.checkouts.list({ productId: checkout.productId! });
+    expect(listed.result.items.map((c) => c.id)).toEqual([checkout.id]);
+    expect((await v1.checkouts.list({ status: ['succeeded'] } as never)).items).toHaveLength(1);
+
+    const updated = await v0.customers.updateExternal({
+      externalId: 'ext_variants',
+      customerUpdateExternalID: { name: 'Renamed' },
+    });
+    expect(updated.name).toBe('Renamed');
+
+    const key = (await v0.licenseKeys.list({})).result.items[0]!;
+    const activation = await v0.licenseKeys.activate({
+      key: key.key,
+      organizationId: key.organizationId,
+      label: 'box',
+    });
+    const read = await v0.licenseKeys.getActivation({ id: key.id, activationId: activation.id });
+    expect(read).toMatchObject({ label: 'box', licenseKey: { id: key.id } });
+
+    const sub = await buy('Yearly Plan', {
+      external_customer_id: 'ext_variants',
+      customer_email: checkout.customerEmail!,
+    });
+    const session = await v1.customerSessions.create({ external_customer_id: 'ext_variants' });
+    const canceled = await v0.customerPortal.subscriptions.cancel(
+      { customerSession: session.token },
+      { id: sub.subscriptionId! },
+    );
+    expect(canceled.cancelAtPeriodEnd).toBe(true);
+
+    await v0.customers.deleteExternal({ externalId: 'ext_variants' });
+    await expect(v1.customers.getExternal('ext_variants')).rejects.toBeInstanceOf(v1errors.ResourceNotFound);
+    expect((await v0.subscriptions.get({ id: sub.subscriptionId! })).status).toBe('canceled');
+  });
+});
