@@ -116,3 +116,20 @@ describe('when Polar fails before the catalogue was ever fetched', () => {
     expect((await problem(response)).code).toBe('POLAR_UNAVAILABLE');
   });
 });
+
+describe("when Polar refuses the shop's access token", () => {
+  it('answers 502 POLAR_UNAVAILABLE (the buyer cannot fix it) and says so in the detail', async () => {
+    const locked = await startTestKit({ emulator: { accessTokens: ['polar_oat_the_real_one'] } });
+    try {
+      const response = await locked.fetch('/api/products');
+      expect(response.status).toBe(502);
+      const body = (await response.json()) as { code: string; detail: string };
+      expect(body.code).toBe('POLAR_UNAVAILABLE');
+      expect(body.detail).toMatch(/credentials/);
+      expect(JSON.stringify(body)).not.toContain('polar_oat');
+      expect(await (await locked.fetch('/api/health')).json()).toMatchObject({ polar: 'unreachable' });
+    } finally {
+      await locked.close();
+    }
+  });
+});

@@ -43,6 +43,13 @@ describe('GET /api/health', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: 'degraded', polar: 'unreachable', database: 'ok' });
   });
+  it('answers 503 with database "error" once the database is gone', async () => {
+    const t = await kit();
+    await t.kit.close();
+    const response = await t.fetch('/api/health');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ status: 'degraded', database: 'error' });
+  });
 });
 
 describe('GET /api/products', () => {
