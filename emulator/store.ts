@@ -530,13 +530,15 @@ export function createStore(options: StoreOptions) {
     },
   ): CheckoutRecord {
     const c = checkoutByIdOrSecret(key);
-    const number = typeof input.card === 'string' ? input.card : (input.card?.number ?? TEST_CARDS.pays);
-    const year = clock.now().getUTCFullYear() + 3;
+    const approve = (input.authentication ?? 'approve') === 'approve';
+    // A checkout already waiting for the authentication step only needs the answer.
+    if (c.status === 'confirmed' && c.pending_card) return authenticateCheckout(c.client_secret, approve);
+    const given = typeof input.card === 'string' ? { number: input.card } : (input.card ?? {});
     const card: CardInput = {
-      number,
-      exp_month: typeof input.card === 'object' && input.card?.exp_month ? input.card.exp_month : 12,
-      exp_year: typeof input.card === 'object' && input.card?.exp_year ? input.card.exp_year : year,
-      cvc: typeof input.card === 'object' && input.card?.cvc ? input.card.cvc : '123',
+      number: given.number ?? TEST_CARDS.pays,
+      exp_month: given.exp_month ?? 12,
+      exp_year: given.exp_year ?? clock.now().getUTCFullYear() + 3,
+      cvc: given.cvc ?? '123',
       name: input.customer_name ?? 'Test Buyer',
     };
     const paid = confirmCheckout(c.client_secret, {
@@ -546,9 +548,8 @@ export function createStore(options: StoreOptions) {
       amount: input.amount,
       card,
     });
-    if (paid.status === 'confirmed' && paid.pending_card) {
-      return authenticateCheckout(c.client_secret, (input.authentication ?? 'approve') === 'approve');
-    }
+    if (paid.status === 'confirmed' && paid.pending_card)
+      return authenticateCheckout(c.client_secret, approve);
     return paid;
   }
 

@@ -182,6 +182,28 @@ describe('control actions', () => {
     }
   });
 
+  it('pays with any test card through the control API, answering the authentication step as asked', async () => {
+    const products = await polar.products.list({ limit: 100 });
+    const lifetime = products.items.find((p) => p.name === 'Lifetime License')!;
+    const a = await polar.checkouts.create({ products: [lifetime.id] });
+    const failed = await call('POST', `/_emulator/checkouts/${a.id}/pay`, {
+      card: '4000 0025 0000 3155',
+      authentication: 'fail',
+    });
+    expect(failed).toMatchObject({ status: 400, body: { error: 'PaymentError' } });
+    expect((await polar.checkouts.get(a.id)).status).toBe('open');
+    const declined = await call('POST', `/_emulator/checkouts/${a.id}/pay`, {
+      card: { number: '4000000000000002' },
+    });
+    expect(declined).toMatchObject({ status: 400, body: { detail: 'Your card was declined.' } });
+    const ok = await call('POST', `/_emulator/checkouts/${a.client_secret}/pay`, {
+      card: '4000002500003155',
+      customer_email: 'auth@example.com',
+    });
+    expect(ok.body).toMatchObject({ status: 'succeeded', customer_email: 'auth@example.com' });
+    expect((await call('POST', `/_emulator/checkouts/${a.id}/pay`, {})).status).toBe(403);
+  });
+
   it('replaces the catalogue (archiving products that are gone) and rejects an invalid one with every problem', async () => {
     const replaced = await call('POST', '/_emulator/catalog', {
       products: [{ name: 'Team Plan', recurring_interval: 'month', price: { type: 'fixed', amount: 9900 } }],
