@@ -65,6 +65,8 @@ export type KitOptions = WebhookHooks & {
   polarTimeoutSeconds?: number;
   /** Checkout creations per client IP per minute. @default 60 */
   checkoutLimitPerMinute?: number;
+  /** A polled open checkout is re-read from Polar at most this often. @default 2000 */
+  checkoutRefreshIntervalMs?: number;
 };
 
 export type Kit = {
@@ -182,6 +184,9 @@ export function createKit(options: KitOptions): Kit {
       ...(options.identify ? { identify: options.identify } : {}),
       ...(options.checkoutLimitPerMinute !== undefined
         ? { createLimitPerMinute: options.checkoutLimitPerMinute }
+        : {}),
+      ...(options.checkoutRefreshIntervalMs !== undefined
+        ? { statusRefreshIntervalMs: options.checkoutRefreshIntervalMs }
         : {}),
     },
     admin: { token: options.adminToken ?? null, queries },

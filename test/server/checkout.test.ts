@@ -275,3 +275,31 @@ describe('GET /api/checkout/:id', () => {
     }
   });
 });
+
+describe('status polling', () => {
+  it('re-reads an open checkout from Polar at most once per interval, however often the page polls', async () => {
+    await t.close();
+    t = await startTestKit({ kit: { checkoutRefreshIntervalMs: 300 } });
+    const created = (await (await post({ product_id: LIFETIME })).json()) as CheckoutResponse;
+    // A failing Polar answer per read makes every refresh countable through the fault switch's hit count.
+    await t.control('/_emulator/faults', {
+      path: `/v1/checkouts/${created.checkout_id}`,
+      method: 'GET',
+      status: 500,
+      count: 100,
+    });
+    const hits = async () => {
+      const response = await fetch(`${t.emulator.url.replace(/\/+$/, '')}/_emulator/faults`);
+      return ((await response.json()) as { items: Array<{ hits: number }> }).items[0]?.hits ?? 0;
+    };
+    const polls = await Promise.all(
+      Array.from({ length: 10 }, () => t.fetch(`/api/checkout/${created.checkout_id}`)),
+    );
+    for (let i = 0; i < 10; i++) polls.push(await t.fetch(`/api/checkout/${created.checkout_id}`));
+    expect(polls.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(await hits()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await t.fetch(`/api/checkout/${created.checkout_id}`);
+    expect(await hits()).toBe(2);
+  });
+});

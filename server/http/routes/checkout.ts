@@ -51,6 +51,12 @@ export type CheckoutDeps = {
   logger: Logger;
   /** Checkout creations per client IP per minute. @default 60 */
   createLimitPerMinute?: number;
+  /**
+   * A polled open checkout is re-read from Polar at most this often (polls in between answer from the
+   * database), so a page polling every second cannot use up the shop's Polar rate limit. @default 2000
+   */
+  statusRefreshIntervalMs?: number;
+  now?: () => number;
 };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -81,6 +87,7 @@ type CheckoutRequestBody = z.infer<typeof CheckoutRequestSchema>;
 export function checkoutRouter(deps: CheckoutDeps): Router {
   const router = Router();
   const inFlight = new Map<string, Promise<CheckoutResponse>>();
+  const refresher = createCheckoutRefresher(deps);
 
   const createLimiter = rateLimit({
     windowMs: 60_000,
@@ -142,15 +149,7 @@ export function checkoutRouter(deps: CheckoutDeps): Router {
     const stored = GUID.test(id) ? deps.checkouts.get(id) : null;
     if (!stored)
       throw new AppError('CHECKOUT_NOT_FOUND', { detail: 'No checkout with that id was created here.' });
-    if (REFRESHABLE.has(stored.status)) {
-      try {
-        const fresh = await deps.gateway.getCheckout(id);
-        if (fresh) deps.checkouts.upsertFromPolar(fresh);
-      } catch (error) {
-        // The page keeps polling; answering from the database is better than failing the poll.
-        deps.logger.warn({ err: error, checkoutId: id }, 'checkout refresh from Polar failed');
-      }
-    }
+    if (REFRESHABLE.has(stored.status)) await refresher.refresh(id);
     const status = deps.checkouts.status(id);
     if (!status)
       throw new AppError('CHECKOUT_NOT_FOUND', { detail: 'No checkout with that id was created here.' });
@@ -159,6 +158,45 @@ export function checkoutRouter(deps: CheckoutDeps): Router {
   });
 
   return router;
+}
+
+/**
+ * Re-reads open checkouts from Polar for status polls: one call at a time per checkout (concurrent polls
+ * share it) and at most one per `statusRefreshIntervalMs`. A failure is logged and the poll answers from
+ * the database.
+ */
+function createCheckoutRefresher(deps: CheckoutDeps): { refresh(id: string): Promise<void> } {
+  const interval = deps.statusRefreshIntervalMs ?? 2_000;
+  const now = deps.now ?? Date.now;
+  const lastRefresh = new Map<string, number>();
+  const running = new Map<string, Promise<void>>();
+  const MAX_TRACKED = 10_000;
+
+  return {
+    refresh(id) {
+      const pending = running.get(id);
+      if (pending) return pending;
+      const last = lastRefresh.get(id);
+      if (last !== undefined && now() - last < interval) return Promise.resolve();
+      const run = (async () => {
+        try {
+          const fresh = await deps.gateway.getCheckout(id);
+          if (fresh) deps.checkouts.upsertFromPolar(fresh);
+        } catch (error) {
+          // The page keeps polling; answering from the database is better than failing the poll.
+          deps.logger.warn({ err: error, checkoutId: id }, 'checkout refresh from Polar failed');
+        } finally {
+          running.delete(id);
+          lastRefresh.delete(id);
+          lastRefresh.set(id, now());
+          // Oldest entries first (insertion order): forget them once the map grows large.
+          if (lastRefresh.size > MAX_TRACKED) lastRefresh.delete(lastRefresh.keys().next().value!);
+        }
+      })();
+      running.set(id, run);
+      return run;
+    },
+  };
 }
 
 async function createCheckout(
