@@ -294,3 +294,44 @@ describe('refunds', () => {
     expect(list[0]).toMatchObject({ id: p.status.order!.id, status: 'refunded' });
   });
 });
+
+describe('webhook callbacks of createKit', () => {
+  it('run after each event is stored; a throwing callback loses nothing', async () => {
+    await t.close();
+    const seen: string[] = [];
+    const paid: unknown[] = [];
+    t = await startTestKit({
+      kit: {
+        onEvent: (event) => void seen.push((event as { type: string }).type),
+        onOrderPaid: (event) => {
+          // The order is already in the kit's database when the callback runs.
+          const data = (event as { data: { id: string; customer: { email: string } } }).data;
+          paid.push(t.kit.orders(data.customer.email).find((o) => o.id === data.id)?.status);
+        },
+        onSubscriptionActive: () => {
+          throw new Error('the host app failed');
+        },
+      },
+    });
+    const p = await buy(
+      MONTHLY,
+      { externalId: 'user_hooks', email: 'hooks@example.com' },
+      { recurring: true },
+    );
+    await waitFor(() => seen.includes('subscription.active') && paid.length > 0, 'the callbacks');
+    expect(paid).toEqual(['paid']);
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'checkout.created',
+        'order.created',
+        'order.paid',
+        'subscription.created',
+        'subscription.active',
+      ]),
+    );
+    const a = await accessWhen('user_hooks', 'active', (x) =>
+      x.subscriptions.some((s) => s.id === p.status.subscription!.id && s.status === 'active'),
+    );
+    expect(a.active).toBe(true);
+  });
+});
