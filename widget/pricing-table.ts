@@ -236,7 +236,7 @@ export class PolarPricingTable extends PolarElement {
 
 /**
  * The best yearly saving in whole percent, comparing plans that exist in both periods. Plans pair up by
- * `metadata.plan`, or else by name once the words for the period are taken out ("Pro Monthly" / "Pro Yearly").
+ * `metadata.plan` or `metadata.tier`, or else by name once the words for the period are taken out ("Pro Monthly" / "Pro Yearly").
  */
 export function yearlySaving(products: Product[]): number {
   const monthly = new Map<string, number>();
@@ -245,7 +245,9 @@ export function yearlySaving(products: Product[]): number {
     const amount = fixedAmount(product);
     if (!product.is_recurring || amount === null) continue;
     const key = String(
-      product.metadata.plan ?? product.name.replace(/\b(month(ly)?|year(ly)?|annual(ly)?)\b/gi, ''),
+      product.metadata.plan ??
+        product.metadata.tier ??
+        product.name.replace(/\b(month(ly)?|year(ly)?|annual(ly)?)\b/gi, ''),
     )
       .trim()
       .toLowerCase();
