@@ -247,7 +247,10 @@ export function createStore(options: StoreOptions) {
   }
 
   function upsertBenefit(input: CatalogBenefit, at: string, ids: Map<string, string>): string {
-    const id = input.id ?? ids.get(`${input.type}:${input.description}`) ?? randomUUID();
+    const id =
+      input.id ??
+      ids.get(`${input.type}:${input.description}`) ??
+      deterministicId(`benefit:${input.type}:${input.description}`);
     ids.set(`${input.type}:${input.description}`, id);
     const properties =
       input.type === 'custom'

@@ -214,6 +214,22 @@ describe('control actions', () => {
       'Team Plan',
     ]);
     expect((await polar.products.list({ is_archived: true })).items).toHaveLength(5);
+    const withBenefit = {
+      products: [
+        {
+          name: 'Team Plan',
+          recurring_interval: 'month',
+          price: { type: 'fixed', amount: 9900 },
+          benefits: [{ type: 'custom', description: 'Team seats' }],
+        },
+      ],
+    };
+    const once = (await call('POST', '/_emulator/catalog', withBenefit)).body.products[0];
+    const twice = (await call('POST', '/_emulator/catalog', withBenefit)).body.products[0];
+    expect(twice.id).toBe(once.id);
+    expect(twice.benefits.map((b: { id: string }) => b.id)).toEqual(
+      once.benefits.map((b: { id: string }) => b.id),
+    );
     const bad = await call('POST', '/_emulator/catalog', {
       products: [{ name: '', price: { type: 'fixed', amount: -1 } }],
     });
