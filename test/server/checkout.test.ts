@@ -241,7 +241,8 @@ describe('GET /api/checkout/:id', () => {
       const body = (await (
         await t.fetch(`/api/checkout/${created.checkout_id}`)
       ).json()) as CheckoutStatusResponse;
-      return body.order ? body : null;
+      // order.paid may land before the checkout.updated that says succeeded: wait for both.
+      return body.order && body.status === 'succeeded' ? body : null;
     }, 'the paid order');
     expect(paid).toMatchObject({
       status: 'succeeded',
