@@ -67,6 +67,7 @@ export function checkoutsRouter(store: EmulatorStore): express.Router {
   });
   router.get('/', (req, res) => {
     const items = store.state.checkouts
+      .filter(byList(req, 'organization_id', () => store.organization.id))
       .filter(byList(req, 'product_id', (c) => c.product_id))
       .filter(byMetadata(req))
       .filter(byList(req, 'customer_id', (c) => c.customer_id))

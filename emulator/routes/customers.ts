@@ -76,6 +76,7 @@ export function customersRouter(store: EmulatorStore): express.Router {
   router.get('/', (req, res) => {
     const query = list(req, 'query')[0]?.toLowerCase();
     const items = store.state.customers
+      .filter(byList(req, 'organization_id', () => store.organization.id))
       .filter((c) => c.deleted_at === null)
       .filter(byMetadata(req))
       .filter(byList(req, 'email', (c) => c.email))

@@ -73,7 +73,9 @@ export function licenseKeysRouter(store: EmulatorStore): express.Router {
   const router = express.Router();
   keyActions(store, router, false);
   router.get('/', (req, res) => {
-    const items = store.state.licenseKeys.filter(byList(req, 'benefit_id', (k) => k.benefit_id));
+    const items = store.state.licenseKeys
+      .filter(byList(req, 'organization_id', () => store.organization.id))
+      .filter(byList(req, 'benefit_id', (k) => k.benefit_id));
     res.json(paginate(req, items, (k) => licenseKeyJson(k, store.ctx)));
   });
   const byId = (id: string) => {

@@ -60,6 +60,7 @@ export function ordersRouter(store: EmulatorStore): express.Router {
       ).flatMap((ext) => store.state.customers.filter((c) => c.external_id === ext).map((c) => c.id)),
     );
     const items = store.state.orders
+      .filter(byList(req, 'organization_id', () => store.organization.id))
       .filter(byList(req, 'customer_id', (o) => o.customer_id))
       .filter((o) => req.query.external_customer_id === undefined || externalIds.has(o.customer_id))
       .filter(byMetadata(req))
@@ -94,6 +95,7 @@ export function subscriptionsRouter(store: EmulatorStore): express.Router {
     const cancelAtPeriodEnd = bool(req, 'cancel_at_period_end');
     const externalIds = [req.query.external_customer_id ?? []].flat().map(String);
     const items = store.state.subscriptions
+      .filter(byList(req, 'organization_id', () => store.organization.id))
       .filter(byList(req, 'customer_id', (s) => s.customer_id))
       .filter(byMetadata(req))
       .filter(
@@ -135,6 +137,7 @@ export function refundsRouter(store: EmulatorStore): express.Router {
   });
   router.get('/', (req, res) => {
     const items = store.state.refunds
+      .filter(byList(req, 'organization_id', () => store.organization.id))
       .filter(byList(req, 'id', (r) => r.id))
       .filter(byList(req, 'order_id', (r) => r.order_id))
       .filter(byList(req, 'subscription_id', (r) => r.subscription_id))

@@ -13,6 +13,7 @@ export function productsRouter(store: EmulatorStore): express.Router {
     const benefit = list(req, 'benefit_id');
     const visibility = list(req, 'visibility');
     const items = store.state.products
+      .filter(byList(req, 'organization_id', () => store.organization.id))
       .filter(byList(req, 'id', (p) => p.id))
       .filter(byMetadata(req))
       .filter((p) => archived === undefined || p.is_archived === archived)

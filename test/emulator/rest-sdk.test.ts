@@ -99,6 +99,11 @@ describe('products', () => {
     const page = await v1.products.list({ limit: 2, page: 2, sorting: ['name'] });
     expect(page.pagination).toEqual({ total_count: 5, max_page: 3 });
     expect(page.items.map((p) => p.name)).toEqual(['Monthly Plan', 'Tip Jar']);
+    const orgId = (await v1.products.list({})).items[0]!.organization_id;
+    expect((await v1.products.list({ organization_id: orgId })).items).toHaveLength(5);
+    expect(
+      (await v0.products.list({ organizationId: '00000000-0000-4000-8000-000000000000' })).result.items,
+    ).toEqual([]);
     const monthlyId = await productId('Monthly Plan');
     const byId = await v1.products.list({ id: [monthlyId] });
     expect(byId.items.map((p) => p.id)).toEqual([monthlyId]);
