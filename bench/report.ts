@@ -1,0 +1,248 @@
+/** The bench report: its JSON shape, the Markdown page and the SVG chart of the webhook servers. */
+
+export type WebhookContender = {
+  name: string;
+  rounds: Array<{ rps: number; p50: number; p99: number; ok: number; non2xx: number; errors: number }>;
+  /** Medians over the rounds. */
+  rps: number;
+  p50: number;
+  p99: number;
+  /** 2xx answers over all rounds. */
+  acknowledged: number;
+  /** Requests started (the last ones of each round may be cut off by the end of the round). */
+  sent: number;
+  non2xx: number;
+  errors: number;
+  /** Rows in `webhook_events` written during the rounds (null: stores nothing). */
+  stored: number | null;
+  distinctStored: number | null;
+};
+
+export type Report = {
+  startedAt: string;
+  finishedAt: string;
+  quick: boolean;
+  machine: { cores: number; cpu: string; memoryGb: number; node: string; platform: string; loadBefore: number[]; loadAfter: number[] };
+  settings: { rounds: number; seconds: number; connections: number };
+  webhooks: WebhookContender[];
+  products: { bytes: number; contenders: Array<{ name: string; rps: number; p99: number; non2xx: number }> };
+  checkout: {
+    requests: number;
+    kit: { p50: number; p99: number };
+    direct: { p50: number; p99: number };
+    statuses: { kit: Record<string, number>; direct: Record<string, number> };
+  };
+  widget: {
+    files: Array<{ name: string; bytes: number; gzip: number }>;
+    embed: { name: string; bytes: number; gzip: number };
+    loads: number;
+    paintedMs: { p50: number; max: number };
+    cls: { median: number; max: number };
+  };
+  footprint: {
+    seconds: number;
+    idleRssMb: number;
+    loadedRssMb: number;
+    events: number;
+    stored: number;
+    startMs: { median: number; all: number[] };
+  };
+};
+
+const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
+const ratio = (a: number, b: number) => (b > 0 ? a / b : Number.NaN);
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+function find(report: Report, prefix: string): WebhookContender {
+  const found = report.webhooks.find((c) => c.name.startsWith(prefix));
+  if (!found) throw new Error(`no webhook contender ${prefix}`);
+  return found;
+}
+
+export type Target = { what: string; target: string; measured: string; met: boolean };
+
+export function targets(report: Report): Target[] {
+  const kit = find(report, 'kit');
+  const bare = find(report, 'bare');
+  const polar = find(report, '@polar-sh/express');
+  const [kitProducts, bareProducts] = report.products.contenders;
+  const addedP50 = report.checkout.kit.p50 - report.checkout.direct.p50;
+  const everyEventStored = kit.stored !== null && kit.stored >= kit.acknowledged && kit.distinctStored === kit.stored;
+  return [
+    { what: 'Webhook ingest vs @polar-sh/express', target: '≥ 1.5×', measured: `${f2(ratio(kit.rps, polar.rps))}×`, met: ratio(kit.rps, polar.rps) >= 1.5 },
+    { what: 'Webhook ingest vs bare verify-only server', target: '≥ 0.35×', measured: `${f2(ratio(kit.rps, bare.rps))}×`, met: ratio(kit.rps, bare.rps) >= 0.35 },
+    { what: `Webhook ingest p99 at ${report.settings.connections} connections`, target: '≤ 10 ms', measured: `${f1(kit.p99)} ms`, met: kit.p99 <= 10 },
+    {
+      what: 'Every acknowledged event on disk',
+      target: 'stored ≥ acknowledged',
+      measured: `${f0(kit.stored ?? 0)} stored / ${f0(kit.acknowledged)} acknowledged`,
+      met: everyEventStored,
+    },
+    {
+      what: 'GET /api/products vs bare Express',
+      target: '≥ 0.7×',
+      measured: `${f2(ratio(kitProducts?.rps ?? 0, bareProducts?.rps ?? 0))}×`,
+      met: ratio(kitProducts?.rps ?? 0, bareProducts?.rps ?? 0) >= 0.7,
+    },
+    { what: 'Checkout creation: added latency p50', target: '≤ 2 ms', measured: `${f2(addedP50)} ms`, met: addedP50 <= 2 },
+    { what: 'Pricing cards painted, median of loads', target: '≤ 150 ms', measured: `${f0(report.widget.paintedMs.p50)} ms`, met: report.widget.paintedMs.p50 <= 150 },
+    { what: 'Cumulative layout shift (worst load)', target: '0', measured: report.widget.cls.max.toFixed(4), met: report.widget.cls.max === 0 },
+    { what: `Kit RSS after ${report.footprint.seconds} s of webhook load`, target: '≤ 150 MB', measured: `${f0(report.footprint.loadedRssMb)} MB`, met: report.footprint.loadedRssMb <= 150 },
+    { what: '`npm start` to a healthy /api/health', target: '≤ 3 s', measured: `${f2(report.footprint.startMs.median / 1000)} s`, met: report.footprint.startMs.median <= 3000 },
+  ];
+}
+
+/** Grouped bars: events/s (left) and p99 latency (right) of the three webhook servers. */
+export function renderChart(report: Report): string {
+  const servers = [find(report, 'kit'), find(report, '@polar-sh/express'), find(report, 'bare')];
+  const labels = ['kit (stores every event)', '@polar-sh/express (stores nothing)', 'bare standardwebhooks (ceiling)'];
+  const colors = ['#2563eb', '#f59e0b', '#6b7280'];
+  const width = 760;
+  const height = 340;
+  const panel = (x0: number, title: string, values: number[], unit: string) => {
+    const max = Math.max(...values, 1) * 1.15;
+    const top = 50;
+    const bottom = 270;
+    const barWidth = 70;
+    const gap = 30;
+    let out = `<text x="${x0 + 160}" y="30" text-anchor="middle" font-weight="bold">${title}</text>`;
+    out += `<line x1="${x0}" y1="${bottom}" x2="${x0 + 330}" y2="${bottom}" stroke="#333"/>`;
+    values.forEach((value, i) => {
+      const h = ((bottom - top) * value) / max;
+      const x = x0 + 25 + i * (barWidth + gap);
+      out += `<rect x="${x}" y="${(bottom - h).toFixed(1)}" width="${barWidth}" height="${h.toFixed(1)}" fill="${colors[i]}"/>`;
+      out += `<text x="${x + barWidth / 2}" y="${(bottom - h - 6).toFixed(1)}" text-anchor="middle">${value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1)}${unit}</text>`;
+    });
+    return out;
+  };
+  const legend = labels
+    .map((label, i) => `<rect x="${40 + i * 240}" y="300" width="14" height="14" fill="${colors[i]}"/><text x="${60 + i * 240}" y="312">${label}</text>`)
+    .join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="#fff"/>
+${panel(20, 'Webhook events/s (median, higher is better)', servers.map((s) => s.rps), '')}
+${panel(400, 'p99 latency, ms (median, lower is better)', servers.map((s) => s.p99), ' ms')}
+${legend}
+</svg>
+`;
+}
+
+export function renderReport(report: Report): string {
+  const m = report.machine;
+  const noisy = m.loadBefore[0]! > m.cores * 0.5 || m.loadAfter[0]! > m.cores * 1.5;
+  const kit = find(report, 'kit');
+  const full = find(report, 'kit (synchronous=FULL)');
+  const normal = find(report, 'kit (synchronous=NORMAL)');
+  const bare = find(report, 'bare');
+  const lines: string[] = [];
+  const push = (...more: string[]) => lines.push(...more);
+  push(
+    '# Benchmark report',
+    '',
+    `Written by \`npm run bench\` (${report.startedAt} → ${report.finishedAt})${report.quick ? ' in QUICK mode: figures are not meaningful' : ''}.`,
+    '',
+    `**Machine:** ${m.cores} cores (${m.cpu}), ${m.memoryGb.toFixed(1)} GB, ${m.platform}, Node ${m.node}. ` +
+      `Load average ${m.loadBefore.map((l) => l.toFixed(2)).join(' / ')} before, ${m.loadAfter.map((l) => l.toFixed(2)).join(' / ')} after.` +
+      (noisy ? ' **The machine was shared with other work during this run, so absolute figures are noisy; the ratios, measured side by side in interleaved rounds, are the meaningful part.**' : ''),
+    '',
+    `**Method:** every server under test runs in its own process; autocannon drives it from the bench process over loopback ` +
+      `with ${report.settings.connections} keep-alive connections, ${report.settings.rounds} interleaved rounds of ${report.settings.seconds} s ` +
+      `after a 1 s warm-up; the figures are medians of the rounds. Load generator and server share the same ${m.cores} cores.`,
+    '',
+    '## Targets',
+    '',
+    '| what | target | measured | |',
+    '|---|---|---|---|',
+    ...targets(report).map((t) => `| ${t.what} | ${t.target} | ${t.measured} | ${t.met ? 'met' : '**missed**'} |`),
+    '',
+    '## Webhook ingest',
+    '',
+    'Each request is a new, freshly signed delivery: alternately `order.paid` (2.3 KB) and `subscription.updated` (2.7 KB), each ' +
+      'with its own `webhook-id` and object id, so the kit verifies, de-duplicates, stores the raw payload and applies a new order or ' +
+      'subscription version in one transaction per delivery, and answers only after the commit.',
+    '',
+    '![events/s and p99 of the three webhook servers](webhooks.svg)',
+    '',
+    '| server | events/s | vs @polar-sh/express | vs bare | p50 ms | p99 ms | acknowledged | stored | non-2xx | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...report.webhooks.map(
+      (c) =>
+        `| ${c.name} | ${f0(c.rps)} | ${f2(ratio(c.rps, find(report, '@polar-sh/express').rps))}× | ${f2(ratio(c.rps, bare.rps))}× | ${f1(c.p50)} | ${f1(c.p99)} | ${f0(c.acknowledged)} | ${c.stored === null ? 'nothing' : f0(c.stored)} | ${f0(c.non2xx)} | ${f0(c.errors)} |`,
+    ),
+    '',
+    '- **kit** is the kit as `polar-kit start` runs it: `createKit` + `createApp` (request id, info-level request log to /dev/null, helmet, CORS, the webhook route), SQLite in WAL mode with the default `synchronous=FULL`.',
+    '- **kit (synchronous=FULL / NORMAL)** are the same webhook stack over `openDatabase({ synchronous })`, the only difference being the pragma.',
+    '- **bare** is `node:http` calling `standardwebhooks`\' `verify` and answering 202: the cost of verification alone, the ceiling for any Node server.',
+    '- **@polar-sh/express** is `Webhooks({ webhookSecret, onPayload })` from `@polar-sh/express` 0.3.0 behind `express.json()`, storing nothing. ' +
+      'It bundles `@polar-sh/sdk` 0.32, whose schemas reject current (2026-10) payloads with a 500, so every server is sent deliveries that ' +
+      'also carry the older fields (`amount`, `user_id`, price `type`/`recurring_interval`, a string `avatar_url`); it reads the secret under the ' +
+      'older key scheme only, so its deliveries are signed under that scheme (same HMAC cost).',
+    '- "stored" counts the rows written to `webhook_events` during the measured rounds; it can exceed "acknowledged" by the few requests ' +
+      'in flight when a round ended (stored and committed, their answer not counted). No `webhook-id` is stored twice.',
+    '',
+    `**synchronous=FULL vs NORMAL:** ${f0(full.rps)} vs ${f0(normal.rps)} events/s (${f2(ratio(normal.rps, full.rps))}×), p99 ${f1(full.p99)} vs ${f1(normal.p99)} ms. ` +
+      '`FULL` is the default: with WAL it fsyncs the log on every commit, so an event the kit answered 2xx survives a power cut as well as a ' +
+      'process crash, which is what the kit promises Polar when it acknowledges a delivery. `NORMAL` survives a process crash (kill -9) but ' +
+      'may lose the last commits on power loss; Polar would not redeliver those, because they were acknowledged. The cost of FULL depends on ' +
+      'the disk\'s fsync latency: on this machine\'s storage it is the difference shown above.',
+    '',
+    `Per-round figures (events/s): ${report.webhooks.map((c) => `${c.name}: ${c.rounds.map((r) => f0(r.rps)).join(', ')}`).join('; ')}.`,
+    '',
+    '## Products',
+    '',
+    `\`GET /api/products\` (${f0(report.products.bytes)} bytes of JSON, served from the kit\'s cache) against a bare Express handler answering the same JSON.`,
+    '',
+    '| server | req/s | p99 ms | non-2xx |',
+    '|---|---:|---:|---:|',
+    ...report.products.contenders.map((c) => `| ${c.name} | ${f0(c.rps)} | ${f1(c.p99)} | ${f0(c.non2xx)} |`),
+    '',
+    `Ratio kit / bare: **${f2(ratio(report.products.contenders[0]!.rps, report.products.contenders[1]!.rps))}×**. The kit adds request ids, a request log line, helmet, CORS and ETag handling.`,
+    '',
+    '## Checkout creation',
+    '',
+    `${report.checkout.requests} sequential creations each, alternating between the kit's \`POST /api/checkout\` and a direct ` +
+      '`POST /v1/checkouts/` to the same emulator (what the kit itself sends), timed from the client.',
+    '',
+    '| path | p50 ms | p99 ms |',
+    '|---|---:|---:|',
+    `| through the kit | ${f2(report.checkout.kit.p50)} | ${f2(report.checkout.kit.p99)} |`,
+    `| emulator directly | ${f2(report.checkout.direct.p50)} | ${f2(report.checkout.direct.p99)} |`,
+    `| **added by the kit** | **${f2(report.checkout.kit.p50 - report.checkout.direct.p50)}** | **${f2(report.checkout.kit.p99 - report.checkout.direct.p99)}** |`,
+    '',
+    `Statuses: kit ${JSON.stringify(report.checkout.statuses.kit)}, direct ${JSON.stringify(report.checkout.statuses.direct)}. ` +
+      'The kit validates the request, checks the product against its cache, calls Polar through the SDK (its own HTTP client and ' +
+      'response checks) and records the checkout in SQLite before answering.',
+    '',
+    '## Widget',
+    '',
+    '| file | bytes | gzip |',
+    '|---|---:|---:|',
+    ...report.widget.files.map((file) => `| dist/widget/${file.name} | ${f0(file.bytes)} | ${kb(file.gzip)} |`),
+    `| ${report.widget.embed.name} (for comparison) | ${f0(report.widget.embed.bytes)} | ${kb(report.widget.embed.gzip)} |`,
+    '',
+    'A page loads `polar-checkout.js` from the kit and shows `<polar-pricing-table>`; the checkout dialog and the official embed load only on the first checkout.',
+    '',
+    `In headless Chromium, ${report.widget.loads} loads, each in a fresh browser context (nothing cached), against a local kit with a filled product cache: ` +
+      `pricing cards painted **${f0(report.widget.paintedMs.p50)} ms** after navigation start (median; worst ${f0(report.widget.paintedMs.max)} ms), ` +
+      `cumulative layout shift median ${report.widget.cls.median.toFixed(4)}, worst ${report.widget.cls.max.toFixed(4)}.`,
+    '',
+    '## Footprint',
+    '',
+    `- Kit RSS: ${f0(report.footprint.idleRssMb)} MB idle, **${f0(report.footprint.loadedRssMb)} MB** after ${report.footprint.seconds} s of webhook load ` +
+      `(${f0(report.footprint.events)} events acknowledged, ${f0(report.footprint.stored)} stored).`,
+    `- \`npm start\` in an empty folder (new database, emulator included) to a 200 from \`/api/health\`: **${f2(report.footprint.startMs.median / 1000)} s** median ` +
+      `(${report.footprint.startMs.all.map((ms) => `${f2(ms / 1000)} s`).join(', ')}).`,
+    '',
+  );
+  const missed = targets(report).filter((t) => !t.met);
+  push('## Missed targets', '');
+  if (missed.length === 0) push('None in this run.', '');
+  else push(...missed.map((t) => `- ${t.what}: ${t.measured} against a target of ${t.target}.`), '');
+  push(
+    `Kit webhook figures use the kit's default stack; ${kit.name} and the FULL variant should agree within noise.`,
+    '',
+  );
+  return `${lines.join('\n')}`;
+}

@@ -1,0 +1,492 @@
+/**
+ * `npm run bench`: measures the kit side by side with what a merchant would otherwise run, on loopback, in one
+ * run, and writes `bench/REPORT.md`, `bench/report.json` and `bench/webhooks.svg`.
+ *
+ * Every server under test runs in its own process (`bench/servers.ts`); load comes from this process
+ * (autocannon). Each measurement is repeated in interleaved rounds and the medians are reported, so a noisy
+ * neighbour hurts every contender alike. Everything is bounded in time and stops by itself.
+ *
+ * `BENCH_QUICK=1` shortens every phase and `BENCH_ONLY=<phase>` runs one phase and prints its figures (both for
+ * working on the runner, not for figures).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { getLoad, webhookLoad } from './load.js';
+import type { LoadFigures } from './load.js';
+import type { ServerSpec } from './servers.js';
+import { renderReport, renderChart } from './report.js';
+import type { Report } from './report.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BENCH = fileURLToPath(new URL('.', import.meta.url));
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = QUICK ? 1 : 3;
+const SECONDS = QUICK ? 2 : 5;
+const CONNECTIONS = 10;
+const FOOTPRINT_SECONDS = QUICK ? 5 : 60;
+const CHECKOUT_REQUESTS = QUICK ? 40 : 300;
+const WIDGET_LOADS = QUICK ? 4 : 20;
+const STARTS = QUICK ? 1 : 3;
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw3Ov9Qwz1Z7U=';
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Server processes
+// ---------------------------------------------------------------------------------------------------------
+
+type Running = { url: string; pid: number; child: ChildProcess; rssMb(): number; stop(): Promise<void> };
+const running = new Set<Running>();
+
+function rssOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+    return kb ? Number(kb) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function startServer(spec: ServerSpec): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH, 'servers.ts'), JSON.stringify(spec)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-4000)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${spec.kind} did not start: ${err}`)), 30_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const newline = out.indexOf('\n');
+      if (newline >= 0 && out.startsWith('{')) {
+        clearTimeout(timer);
+        resolve((JSON.parse(out.slice(0, newline)) as { url: string }).url);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${spec.kind} exited (${code}) before listening: ${err}`));
+    });
+  });
+  // Keep draining its output so a chatty server never blocks on a full pipe.
+  child.stdout!.resume();
+  const server: Running = {
+    url,
+    pid: child.pid!,
+    child,
+    rssMb: () => rssOf(child.pid!),
+    async stop() {
+      running.delete(server);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  running.add(server);
+  return server;
+}
+
+function countEvents(dbPath: string): { stored: number; processed: number; distinctIds: number } {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const row = db
+      .prepare(
+        `SELECT count(*) AS stored, sum(status = 'processed') AS processed, count(DISTINCT webhook_id) AS distinctIds FROM webhook_events`,
+      )
+      .get() as { stored: number; processed: number | null; distinctIds: number };
+    return { stored: row.stored, processed: row.processed ?? 0, distinctIds: row.distinctIds };
+  } finally {
+    db.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Phases
+// ---------------------------------------------------------------------------------------------------------
+
+type Contender = { name: string; spec: ServerSpec; scheme: 'standard' | 'legacy'; dbPath?: string };
+
+async function webhookPhase(dir: string, emulatorUrl: string): Promise<Report['webhooks']> {
+  const contenders: Contender[] = [
+    { name: 'kit', spec: { kind: 'kit', dbPath: path.join(dir, 'kit.sqlite'), secret: SECRET, apiUrl: emulatorUrl }, scheme: 'standard', dbPath: path.join(dir, 'kit.sqlite') },
+    { name: 'kit (synchronous=FULL)', spec: { kind: 'kit-db', dbPath: path.join(dir, 'full.sqlite'), secret: SECRET, synchronous: 'FULL' }, scheme: 'standard', dbPath: path.join(dir, 'full.sqlite') },
+    { name: 'kit (synchronous=NORMAL)', spec: { kind: 'kit-db', dbPath: path.join(dir, 'normal.sqlite'), secret: SECRET, synchronous: 'NORMAL' }, scheme: 'standard', dbPath: path.join(dir, 'normal.sqlite') },
+    { name: 'bare node:http + standardwebhooks', spec: { kind: 'bare', secret: SECRET }, scheme: 'standard' },
+    // @polar-sh/express (SDK 0.32 inside) reads the secret under the older scheme only.
+    { name: '@polar-sh/express Webhooks', spec: { kind: 'polar-express', secret: SECRET }, scheme: 'legacy' },
+  ];
+  const servers = new Map<string, Running>();
+  for (const c of contenders) servers.set(c.name, await startServer(c.spec));
+  const runs = new Map<string, Array<LoadFigures & { sent: number }>>(contenders.map((c) => [c.name, []]));
+  // Warm-up (JIT, SQLite page cache), not counted.
+  for (const c of contenders) await webhookLoad({ url: servers.get(c.name)!.url, secret: SECRET, scheme: c.scheme, connections: CONNECTIONS, seconds: 1 });
+  const warmStored = new Map<string, number>();
+  for (const c of contenders) if (c.dbPath) warmStored.set(c.name, countEvents(c.dbPath).stored);
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order so no contender always runs first or last.
+    const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
+    for (const c of order) {
+      const figures = await webhookLoad({ url: servers.get(c.name)!.url, secret: SECRET, scheme: c.scheme, connections: CONNECTIONS, seconds: SECONDS });
+      runs.get(c.name)!.push(figures);
+      log(`webhooks round ${round + 1} ${c.name}: ${figures.rps.toFixed(0)} ev/s p99 ${figures.p99} ms (${figures.non2xx} non-2xx, ${figures.errors} errors)`);
+    }
+  }
+  const result: Report['webhooks'] = [];
+  for (const c of contenders) {
+    const list = runs.get(c.name)!;
+    const ok = list.reduce((sum, r) => sum + r.ok, 0);
+    const sent = list.reduce((sum, r) => sum + r.sent, 0);
+    const disk = c.dbPath ? countEvents(c.dbPath) : null;
+    result.push({
+      name: c.name,
+      rounds: list.map((r) => ({ rps: r.rps, p50: r.p50, p99: r.p99, ok: r.ok, non2xx: r.non2xx, errors: r.errors })),
+      rps: median(list.map((r) => r.rps)),
+      p50: median(list.map((r) => r.p50)),
+      p99: median(list.map((r) => r.p99)),
+      acknowledged: ok,
+      sent,
+      non2xx: list.reduce((sum, r) => sum + r.non2xx, 0),
+      errors: list.reduce((sum, r) => sum + r.errors, 0),
+      stored: disk ? disk.stored - (warmStored.get(c.name) ?? 0) : null,
+      distinctStored: disk ? disk.distinctIds - (warmStored.get(c.name) ?? 0) : null,
+    });
+  }
+  for (const server of servers.values()) await server.stop();
+  return result;
+}
+
+async function productsPhase(dir: string, emulatorUrl: string): Promise<Report['products']> {
+  const kit = await startServer({ kind: 'kit', dbPath: path.join(dir, 'products.sqlite'), secret: SECRET, apiUrl: emulatorUrl });
+  const response = await fetch(`${kit.url}/api/products`);
+  if (!response.ok) throw new Error(`GET /api/products answered ${response.status}`);
+  const file = path.join(dir, 'products.json');
+  writeFileSync(file, await response.text());
+  const bare = await startServer({ kind: 'express-products', file });
+  const targets = [
+    { name: 'kit GET /api/products', url: `${kit.url}/api/products` },
+    { name: 'bare Express handler, same JSON', url: `${bare.url}/api/products` },
+  ];
+  for (const t of targets) await getLoad({ url: t.url, connections: CONNECTIONS, seconds: 1 });
+  const runs = new Map<string, LoadFigures[]>(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of round % 2 ? [...targets].reverse() : targets) {
+      const figures = await getLoad({ url: t.url, connections: CONNECTIONS, seconds: SECONDS });
+      runs.get(t.name)!.push(figures);
+      log(`products round ${round + 1} ${t.name}: ${figures.rps.toFixed(0)} req/s p99 ${figures.p99} ms`);
+    }
+  }
+  await kit.stop();
+  await bare.stop();
+  return {
+    bytes: readFileSync(file).length,
+    contenders: targets.map((t) => ({
+      name: t.name,
+      rps: median(runs.get(t.name)!.map((r) => r.rps)),
+      p99: median(runs.get(t.name)!.map((r) => r.p99)),
+      non2xx: runs.get(t.name)!.reduce((sum, r) => sum + r.non2xx, 0),
+    })),
+  };
+}
+
+async function checkoutPhase(dir: string, emulatorUrl: string): Promise<Report['checkout']> {
+  const kit = await startServer({ kind: 'kit', dbPath: path.join(dir, 'checkout.sqlite'), secret: SECRET, apiUrl: emulatorUrl });
+  const products = (await (await fetch(`${kit.url}/api/products`)).json()) as Array<{ id: string }>;
+  const productId = products[0]!.id;
+  const kitCall = () =>
+    fetch(`${kit.url}/api/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ product_id: productId }),
+    });
+  const directCall = () =>
+    fetch(`${emulatorUrl}/v1/checkouts/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer polar_oat_bench_token' },
+      body: JSON.stringify({ products: [productId], success_url: 'http://127.0.0.1:8000/success.html?checkout_id={CHECKOUT_ID}' }),
+    });
+  const kitTimes: number[] = [];
+  const directTimes: number[] = [];
+  const statuses = { kit: new Map<number, number>(), direct: new Map<number, number>() };
+  const timeOne = async (call: () => Promise<Response>, into: number[], counts: Map<number, number>) => {
+    const started = performance.now();
+    const response = await call();
+    await response.arrayBuffer();
+    into.push(performance.now() - started);
+    counts.set(response.status, (counts.get(response.status) ?? 0) + 1);
+  };
+  for (let i = 0; i < 20; i++) {
+    await timeOne(kitCall, [], new Map());
+    await timeOne(directCall, [], new Map());
+  }
+  for (let i = 0; i < CHECKOUT_REQUESTS; i++) {
+    // Alternate, so both see the same machine at the same moment.
+    if (i % 2) {
+      await timeOne(kitCall, kitTimes, statuses.kit);
+      await timeOne(directCall, directTimes, statuses.direct);
+    } else {
+      await timeOne(directCall, directTimes, statuses.direct);
+      await timeOne(kitCall, kitTimes, statuses.kit);
+    }
+  }
+  await kit.stop();
+  log(`checkout: kit p50 ${median(kitTimes).toFixed(2)} ms, direct p50 ${median(directTimes).toFixed(2)} ms`);
+  return {
+    requests: CHECKOUT_REQUESTS,
+    kit: { p50: median(kitTimes), p99: percentile(kitTimes, 99) },
+    direct: { p50: median(directTimes), p99: percentile(directTimes, 99) },
+    statuses: { kit: Object.fromEntries(statuses.kit), direct: Object.fromEntries(statuses.direct) },
+  };
+}
+
+/**
+ * Runs in the page before its own scripts (as source text, so no build helper leaks in): sums the layout shifts
+ * and notes `performance.now()` (ms since navigation start) at the frame that paints the first pricing cards.
+ */
+const PAINT_PROBE = `
+window.__cls = 0;
+window.__painted = null;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__cls += entry.value;
+}).observe({ type: 'layout-shift', buffered: true });
+const poll = () => {
+  const root = document.querySelector('polar-pricing-table')?.shadowRoot;
+  if (root && root.querySelector('[part="plans"] [part="price"]')) {
+    requestAnimationFrame(() => { window.__painted = performance.now(); });
+    return;
+  }
+  requestAnimationFrame(poll);
+};
+requestAnimationFrame(poll);
+`;
+
+async function widgetPhase(dir: string, emulatorUrl: string): Promise<Report['widget']> {
+  const distDir = path.join(ROOT, 'dist');
+  const widgetDir = path.join(distDir, 'widget');
+  const files = readdirSync(widgetDir)
+    .filter((name) => /\.m?js$/.test(name))
+    .sort()
+    .map((name) => {
+      const bytes = readFileSync(path.join(widgetDir, name));
+      return { name, bytes: bytes.length, gzip: gzipSync(bytes).length };
+    });
+  const embedBytes = readFileSync(path.join(ROOT, 'node_modules/@polar-sh/checkout/dist/embed.global.js'));
+  const embed = { name: '@polar-sh/checkout embed.global.js', bytes: embedBytes.length, gzip: gzipSync(embedBytes).length };
+
+  const kit = await startServer({ kind: 'kit', dbPath: path.join(dir, 'widget.sqlite'), secret: SECRET, apiUrl: emulatorUrl, distDir });
+  // Fill the product cache, as a running shop's would be.
+  await fetch(`${kit.url}/api/products`);
+  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pricing</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<script src="${kit.url}/widget/polar-checkout.js"></script></head>
+<body><main><h1>Pricing</h1><polar-pricing-table api-base="${kit.url}"></polar-pricing-table><p>Questions? Write to us.</p></main></body></html>`;
+  const host = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page));
+  await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+  const pageUrl = `http://localhost:${(host.address() as AddressInfo).port}/`;
+
+  const { chromium } = await import('@playwright/test');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const loads: Array<{ paintedMs: number; cls: number }> = [];
+  try {
+    for (let i = 0; i < WIDGET_LOADS + 1; i++) {
+      // A new context per load: nothing cached from the last one (the first load is a warm-up, not counted).
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const tab = await context.newPage();
+      await tab.addInitScript({ content: PAINT_PROBE });
+      const messages: string[] = [];
+      tab.on('console', (message) => messages.push(message.text()));
+      tab.on('pageerror', (error) => messages.push(error.message));
+      tab.on('requestfailed', (request) => messages.push(`${request.url()} failed: ${request.failure()?.errorText}`));
+      await tab.goto(pageUrl);
+      await tab
+        .waitForFunction('window.__painted !== null', null, { timeout: 15_000 })
+        .catch((error: unknown) => {
+          throw new Error(`the pricing cards never painted (${String(error)}); page said: ${messages.join(' | ')}`);
+        });
+      await tab.waitForTimeout(300);
+      const figures = (await tab.evaluate('({ paintedMs: window.__painted, cls: window.__cls })')) as { paintedMs: number; cls: number };
+      if (i > 0) loads.push(figures);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    host.close();
+    await kit.stop();
+  }
+  log(`widget: painted median ${median(loads.map((l) => l.paintedMs)).toFixed(0)} ms, max CLS ${Math.max(...loads.map((l) => l.cls))}`);
+  return {
+    files,
+    embed,
+    loads: loads.length,
+    paintedMs: { p50: median(loads.map((l) => l.paintedMs)), max: Math.max(...loads.map((l) => l.paintedMs)) },
+    cls: { median: median(loads.map((l) => l.cls)), max: Math.max(...loads.map((l) => l.cls)) },
+  };
+}
+
+async function footprintPhase(dir: string, emulatorUrl: string): Promise<Report['footprint']> {
+  const dbPath = path.join(dir, 'footprint.sqlite');
+  const kit = await startServer({ kind: 'kit', dbPath, secret: SECRET, apiUrl: emulatorUrl });
+  const idleRss = kit.rssMb();
+  const figures = await webhookLoad({ url: kit.url, secret: SECRET, scheme: 'standard', connections: CONNECTIONS, seconds: FOOTPRINT_SECONDS });
+  const loadedRss = kit.rssMb();
+  const disk = countEvents(dbPath);
+  await kit.stop();
+  log(`footprint: RSS ${idleRss.toFixed(0)} → ${loadedRss.toFixed(0)} MB after ${FOOTPRINT_SECONDS} s, ${figures.ok} events`);
+
+  // `npm start` in an empty folder (a fresh data folder each time), until /api/health answers 200.
+  const startTimes: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'polar-kit-bench-start-'));
+    const port = await freePort();
+    const started = performance.now();
+    const child = spawn('npm', ['start', '--silent', '--prefix', ROOT], {
+      cwd,
+      env: { ...process.env, PORT: String(port), POLAR_EMULATOR_PORT: String(await freePort()), LOG_LEVEL: 'warn', DATABASE_PATH: path.join(cwd, 'data/kit.sqlite') },
+      stdio: 'ignore',
+      detached: true,
+    });
+    let healthyAfter = Number.NaN;
+    const deadline = started + 30_000;
+    while (performance.now() < deadline) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/api/health`);
+        if (response.status === 200) {
+          healthyAfter = performance.now() - started;
+          break;
+        }
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 5_000);
+    await exited;
+    clearTimeout(timer);
+    rmSync(cwd, { recursive: true, force: true });
+    startTimes.push(healthyAfter);
+    log(`start ${i + 1}: healthy after ${healthyAfter.toFixed(0)} ms`);
+  }
+  return {
+    seconds: FOOTPRINT_SECONDS,
+    idleRssMb: idleRss,
+    loadedRssMb: loadedRss,
+    events: figures.ok,
+    stored: disk.stored,
+    startMs: { median: median(startTimes), all: startTimes },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'polar-kit-bench-'));
+  const loadBefore = os.loadavg();
+  const emulator = await startServer({ kind: 'emulator' });
+  try {
+    log(`machine: ${os.cpus().length} cores, node ${process.version}, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+    const only = process.env.BENCH_ONLY;
+    if (only) {
+      // One phase, printed rather than reported (for working on the runner).
+      const phases = { webhooks: webhookPhase, products: productsPhase, checkout: checkoutPhase, widget: widgetPhase, footprint: footprintPhase };
+      const phase = phases[only as keyof typeof phases];
+      if (!phase) throw new Error(`BENCH_ONLY must be one of ${Object.keys(phases).join(', ')}`);
+      process.stdout.write(`${JSON.stringify(await phase(dir, emulator.url), null, 2)}\n`);
+      return;
+    }
+    const webhooks = await webhookPhase(dir, emulator.url);
+    const products = await productsPhase(dir, emulator.url);
+    const checkout = await checkoutPhase(dir, emulator.url);
+    const widget = await widgetPhase(dir, emulator.url);
+    const footprint = await footprintPhase(dir, emulator.url);
+    const report: Report = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      quick: QUICK,
+      machine: {
+        cores: os.cpus().length,
+        cpu: os.cpus()[0]?.model ?? 'unknown',
+        memoryGb: os.totalmem() / 2 ** 30,
+        node: process.version,
+        platform: `${os.type()} ${os.release()}`,
+        loadBefore,
+        loadAfter: os.loadavg(),
+      },
+      settings: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS },
+      webhooks,
+      products,
+      checkout,
+      widget,
+      footprint,
+    };
+    writeFileSync(path.join(BENCH, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(path.join(BENCH, 'webhooks.svg'), renderChart(report));
+    writeFileSync(path.join(BENCH, 'REPORT.md'), renderReport(report));
+    log('wrote bench/REPORT.md, bench/report.json and bench/webhooks.svg');
+  } finally {
+    for (const server of [...running]) await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const hardStop = setTimeout(() => {
+  log('gave up after 15 minutes');
+  for (const server of running) server.child.kill('SIGKILL');
+  process.exit(1);
+}, 15 * 60_000);
+hardStop.unref();
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    for (const server of running) server.child.kill('SIGKILL');
+    process.exit(1);
+  },
+);
