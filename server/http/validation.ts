@@ -28,11 +28,16 @@ export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer
   }
   const result = schema.safeParse(req.body);
   if (result.success) return result.data;
+  // Paths and field names echo the client's own keys: keep them short so a problem body stays small.
   const errors = result.error.issues.slice(0, 20).map((issue) => ({
-    path: issue.path.map(String).join('.'),
+    path: clip(issue.path.map(String).join('.'), 100),
     code: issue.code === 'unrecognized_keys' ? 'UNKNOWN_FIELD' : issue.code.toUpperCase(),
-    message:
-      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+    message: clip(
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s): ${issue.keys.slice(0, 10).join(', ')}`
+        : issue.message,
+      200,
+    ),
   }));
   throw new AppError('VALIDATION_FAILED', {
     detail: errors
@@ -40,4 +45,8 @@ export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer
       .join('; '),
     errors,
   });
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
