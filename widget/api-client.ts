@@ -63,7 +63,7 @@ export function createApiClient(apiBase: string) {
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new ApiError('NETWORK_ERROR', 0, 'The kit could not be reached.');
+      throw new ApiError('NETWORK_ERROR', 0);
     }
     const data: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
@@ -76,18 +76,36 @@ export function createApiClient(apiBase: string) {
 
   return {
     products: (signal?: AbortSignal) => call<ProductsResponse>('GET', PRODUCTS, undefined, signal),
-    createCheckout: (request: CheckoutRequest, idempotencyKey?: string) =>
-      call<CheckoutResponse>(
-        'POST',
-        CHECKOUT,
-        request,
-        undefined,
-        idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
-      ),
+    createCheckout: async (request: CheckoutRequest, idempotencyKey?: string) => {
+      const headers: Record<string, string> = idempotencyKey ? { 'idempotency-key': idempotencyKey } : {};
+      const checkout = await call<CheckoutResponse>('POST', CHECKOUT, request, undefined, headers);
+      httpUrl(checkout.checkout_url);
+      return checkout;
+    },
     checkoutStatus: (id: string, signal?: AbortSignal) =>
       call<CheckoutStatusResponse>('GET', `${CHECKOUT}/${encodeURIComponent(id)}`, undefined, signal),
-    portal: (request: PortalRequest) => call<PortalResponse>('POST', PORTAL, request),
+    portal: async (request: PortalRequest) => {
+      const portal = await call<PortalResponse>('POST', PORTAL, request);
+      httpUrl(portal.portal_url);
+      return portal;
+    },
   };
+}
+
+/**
+ * Returns `value` as a URL when it is an absolute http(s) URL. The widget navigates to and frames the URLs the kit
+ * hands out; anything else (`javascript:`, `data:`, garbage) would run in the page, so it is refused.
+ * @throws {ApiError} BAD_RESPONSE
+ */
+export function httpUrl(value: unknown): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(String(value));
+  } catch {
+    // Not a URL at all.
+  }
+  if (!url || !/^https?:$/.test(url.protocol)) throw new ApiError('BAD_RESPONSE', 200);
+  return url;
 }
 
 /** Turns anything thrown into an {@link ApiError}. */

@@ -1,7 +1,5 @@
 /** `<polar-checkout-button product-id=…>`: one buy button for one product, labelled by its content. */
-import { css, html, nothing } from 'lit';
-import { PolarElement } from './internal/polar-element.js';
-import { baseStyles } from './internal/styles.js';
+import { PolarActionButton } from './internal/action-button.js';
 
 /**
  * @summary A button that opens the checkout of one product.
@@ -15,16 +13,7 @@ import { baseStyles } from './internal/styles.js';
  * @csspart base - the button.
  * @csspart error - the error message.
  */
-export class PolarCheckoutButton extends PolarElement {
-  static override styles = [
-    baseStyles,
-    css`
-      :host {
-        display: inline-block;
-      }
-    `,
-  ];
-  static override shadowRootOptions = { ...PolarElement.shadowRootOptions, delegatesFocus: true };
+export class PolarCheckoutButton extends PolarActionButton {
   static override properties = {
     productId: { attribute: 'product-id' },
   };
@@ -32,16 +21,12 @@ export class PolarCheckoutButton extends PolarElement {
   /** The Polar product to sell. */
   productId = '';
 
-  override render() {
-    return html`<button
-        part="base"
-        class="btn"
-        type="button"
-        aria-busy=${this.busy ? 'true' : 'false'}
-        @click=${(event: Event) => this.buy(this.productId, event.currentTarget as HTMLElement)}
-      >
-        <slot>${this.text.buy}</slot></button
-      >${this.actionError ? html`<p part="error" role="alert">${this.actionError}</p>` : nothing}`;
+  protected get defaultLabel(): string {
+    return this.text.buy;
+  }
+
+  protected activate(button: HTMLElement): void {
+    void this.buy(this.productId, button);
   }
 }
 

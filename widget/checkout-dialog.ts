@@ -242,7 +242,9 @@ export class PolarCheckoutDialog extends HTMLElement {
         () => null,
       );
     }
-    const success_url = message.redirect && message.successURL ? message.successURL : null;
+    // Only http(s): a `javascript:` URL would run in this page.
+    const success_url =
+      message.redirect && /^https?:\/\//i.test(message.successURL ?? '') ? message.successURL! : null;
     if (
       emit(
         source,

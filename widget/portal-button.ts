@@ -1,9 +1,8 @@
 /** `<polar-portal-button>`: opens Polar's customer portal for the buyer of a checkout. */
-import { css, html, nothing } from 'lit';
 import { createApiClient, toApiError } from './api-client.js';
 import { emit } from './events.js';
-import { checkoutIdFromPage, PolarElement } from './internal/polar-element.js';
-import { baseStyles } from './internal/styles.js';
+import { PolarActionButton } from './internal/action-button.js';
+import { checkoutIdFromPage } from './internal/polar-element.js';
 
 /**
  * @summary A button that asks the kit for a customer portal session (`POST /api/portal`) and goes there.
@@ -12,24 +11,22 @@ import { baseStyles } from './internal/styles.js';
  * @csspart base - the button.
  * @csspart error - the error message.
  */
-export class PolarPortalButton extends PolarElement {
-  static override styles = [
-    baseStyles,
-    css`
-      :host {
-        display: inline-block;
-      }
-    `,
-  ];
-  static override shadowRootOptions = { ...PolarElement.shadowRootOptions, delegatesFocus: true };
+export class PolarPortalButton extends PolarActionButton {
   static override properties = {
     checkoutId: { attribute: 'checkout-id' },
   };
 
-  /** The checkout whose buyer opens the portal; defaults to the page's `?checkout_id=`. Without one, the kit's `identify(req)` decides. */
+  /**
+   * The checkout whose buyer opens the portal; defaults to the page's `?checkout_id=`. Without one, the kit's
+   * `identify(req)` decides.
+   */
   checkoutId = '';
 
-  private async handleClick(): Promise<void> {
+  protected get defaultLabel(): string {
+    return this.text.portal;
+  }
+
+  protected async activate(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     this.actionError = '';
@@ -44,18 +41,6 @@ export class PolarPortalButton extends PolarElement {
     } finally {
       this.busy = false;
     }
-  }
-
-  override render() {
-    return html`<button
-        part="base"
-        class="btn"
-        type="button"
-        aria-busy=${this.busy ? 'true' : 'false'}
-        @click=${this.handleClick}
-      >
-        <slot>${this.text.portal}</slot></button
-      >${this.actionError ? html`<p part="error" role="alert">${this.actionError}</p>` : nothing}`;
   }
 }
 

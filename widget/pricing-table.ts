@@ -3,7 +3,7 @@ import { html, nothing, type PropertyValues } from 'lit';
 import type { Product, RecurringInterval } from '../contract/contract.js';
 import { createApiClient, toApiError, type ApiError } from './api-client.js';
 import { emit } from './events.js';
-import { fixedAmount, priceLabel } from './internal/format-price.js';
+import { priceLabel, yearlySaving } from './internal/format-price.js';
 import { PolarElement } from './internal/polar-element.js';
 import { fill } from './strings.js';
 import { pricingTableStyles } from './pricing-table.styles.js';
@@ -232,34 +232,6 @@ export class PolarPricingTable extends PolarElement {
       .map((id) => products.find((p) => p.id === id))
       .filter((p): p is Product => Boolean(p));
   }
-}
-
-/**
- * The best yearly saving in whole percent, comparing plans that exist in both periods. Plans pair up by
- * `metadata.plan` or `metadata.tier`, or else by name once the words for the period are taken out ("Pro Monthly" / "Pro Yearly").
- */
-export function yearlySaving(products: Product[]): number {
-  const monthly = new Map<string, number>();
-  const yearly = new Map<string, number>();
-  for (const product of products) {
-    const amount = fixedAmount(product);
-    if (!product.is_recurring || amount === null) continue;
-    const key = String(
-      product.metadata.plan ??
-        product.metadata.tier ??
-        product.name.replace(/\b(month(ly)?|year(ly)?|annual(ly)?)\b/gi, ''),
-    )
-      .trim()
-      .toLowerCase();
-    if (product.recurring_interval === 'month') monthly.set(key, amount);
-    if (product.recurring_interval === 'year') yearly.set(key, amount);
-  }
-  let best = 0;
-  for (const [key, year] of yearly) {
-    const month = monthly.get(key);
-    if (month) best = Math.max(best, Math.floor((1 - year / (month * 12)) * 100));
-  }
-  return best;
 }
 
 function isTrue(value: unknown): boolean {

@@ -196,6 +196,32 @@ test.describe('opening a checkout from the pricing table', () => {
     await expect(dialog(page)).toBeVisible();
   });
 
+  test('a double click creates one checkout', async ({ page }) => {
+    const { requests } = await setUp(page);
+    await proButton(page).dblclick();
+    await expect(dialog(page)).toBeVisible();
+    await page.waitForTimeout(200);
+    expect(requests).toHaveLength(1);
+    await expect(page.locator('polar-checkout-dialog')).toHaveCount(1);
+  });
+
+  test('refuses a checkout URL that is not http(s)', async ({ page }) => {
+    await setUp(page);
+    await page.route('**/api/checkout', (route) =>
+      route.fulfill({
+        status: 201,
+        json: { ...checkoutResponse(checkoutHost.url), checkout_url: 'javascript:window.__pwned=1' },
+      }),
+    );
+    await proButton(page).click();
+    await expect(page.getByRole('alert')).toHaveText('The checkout could not be started. Please try again.');
+    await expect(dialog(page)).toHaveCount(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect((await events(page)).find((e) => e.type === 'polar-error')?.detail).toMatchObject({
+      code: 'BAD_RESPONSE',
+    });
+  });
+
   test('a cancelled polar-checkout-start creates no checkout', async ({ page }) => {
     const { requests } = await setUp(page);
     await page.evaluate(() =>

@@ -53,6 +53,34 @@ export function fixedAmount(product: Product): number | null {
   return price?.amount_type === 'fixed' && price.price_amount > 0 ? price.price_amount : null;
 }
 
+/**
+ * The best yearly saving in whole percent, comparing plans that exist in both periods. Plans pair up by
+ * `metadata.plan` or `metadata.tier`, or else by name once the words for the period are taken out ("Pro Monthly" / "Pro Yearly").
+ */
+export function yearlySaving(products: Product[]): number {
+  const monthly = new Map<string, number>();
+  const yearly = new Map<string, number>();
+  for (const product of products) {
+    const amount = fixedAmount(product);
+    if (!product.is_recurring || amount === null) continue;
+    const key = String(
+      product.metadata.plan ??
+        product.metadata.tier ??
+        product.name.replace(/\b(month(ly)?|year(ly)?|annual(ly)?)\b/gi, ''),
+    )
+      .trim()
+      .toLowerCase();
+    if (product.recurring_interval === 'month') monthly.set(key, amount);
+    if (product.recurring_interval === 'year') yearly.set(key, amount);
+  }
+  let best = 0;
+  for (const [key, year] of yearly) {
+    const month = monthly.get(key);
+    if (month) best = Math.max(best, Math.floor((1 - year / (month * 12)) * 100));
+  }
+  return best;
+}
+
 /** A number format for `locale`, or for the browser's locale when `locale` is not a valid tag. */
 function numberFormat(locale: string | undefined, options: Intl.NumberFormatOptions): Intl.NumberFormat {
   try {
