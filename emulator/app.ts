@@ -20,6 +20,7 @@ import { customerPortalRouter } from './routes/customer-portal.js';
 import { customerSessionsRouter, customersRouter, eventsRouter } from './routes/customers.js';
 import { isPublicLicenseKeyPath, licenseKeysRouter, publicLicenseKeysRouter } from './routes/license-keys.js';
 import { ordersRouter, refundsRouter, subscriptionsRouter } from './routes/orders.js';
+import { organizationsRouter } from './routes/organizations.js';
 import { productsRouter } from './routes/products.js';
 import { createStore, type EmulatorStore } from './store.js';
 import {
@@ -162,6 +163,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       throw unauthorized('Invalid access token.');
     next();
   });
+  app.use('/v1/organizations', organizationsRouter(store));
   app.use('/v1/products', productsRouter(store));
   app.use('/v1/checkouts', checkoutsRouter(store));
   app.use('/v1/customers', customersRouter(store));

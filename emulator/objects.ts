@@ -614,8 +614,61 @@ export function refundJson(r: RefundRecord, org: Organization): Json {
   };
 }
 
+/** Polar's `CustomerOrganization` (customer portal). */
 export function organizationJson(org: Organization): Json {
   return customerOrganizationJson(org);
+}
+
+/** Polar's `Organization` (`GET /v1/organizations/{id}`). */
+export function organizationFullJson(org: Organization): Json {
+  const flags = (names: string[]) => Object.fromEntries(names.map((n) => [n, true]));
+  return {
+    ...customerOrganizationJson(org),
+    email: null,
+    website: null,
+    socials: [],
+    status: 'active',
+    details_submitted_at: org.created_at,
+    sso_enforced: false,
+    default_presentment_currency: 'usd',
+    default_tax_behavior: 'location',
+    feature_settings: null,
+    subscription_settings: {
+      allow_multiple_subscriptions: true,
+      proration_behavior: 'prorate',
+      benefit_revocation_grace_period: 0,
+      prevent_trial_abuse: false,
+      allow_customer_updates: true,
+    },
+    customer_email_settings: Object.fromEntries(
+      [
+        'order_confirmation',
+        'subscription_cancellation',
+        'subscription_confirmation',
+        'subscription_cycled',
+        'subscription_cycled_after_trial',
+        'subscription_past_due',
+        'subscription_paused',
+        'subscription_resumed',
+        'subscription_renewal_reminder',
+        'subscription_revoked',
+        'subscription_trial_conversion_reminder',
+        'subscription_uncanceled',
+        'subscription_updated',
+      ].map((n) => [n, false]),
+    ),
+    country: 'US',
+    account_id: null,
+    payout_account_id: null,
+    capabilities: flags([
+      'checkout_payments',
+      'subscription_renewals',
+      'payouts',
+      'refunds',
+      'api_access',
+      'dashboard_access',
+    ]),
+  };
 }
 
 function must<T>(value: T | undefined): T {

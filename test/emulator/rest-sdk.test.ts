@@ -131,6 +131,17 @@ describe('products', () => {
     }
   });
 
+  it('serves its organization', async () => {
+    const orgs = await v0.organizations.listOrganizations({});
+    expect(orgs.result.items.map((o) => o.slug)).toEqual(['polar-kit-demo']);
+    const org = await v0.organizations.get({ id: orgs.result.items[0]!.id });
+    expect(org.name).toBe('Polar Kit Demo');
+    expect((await v1.organizations.get(org.id)).slug).toBe('polar-kit-demo');
+    await expect(v0.organizations.get({ id: '00000000-0000-4000-8000-000000000000' })).rejects.toBeInstanceOf(
+      ResourceNotFound,
+    );
+  });
+
   it('answers a Polar-style 404 for unknown paths', async () => {
     const res = await fetch(`${emu.url}/v1/nothing-here`, { headers: { authorization: 'Bearer x' } });
     expect(res.status).toBe(404);
