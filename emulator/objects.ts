@@ -10,6 +10,7 @@ import type {
   CheckoutRecord,
   CustomerRecord,
   DiscountRecord,
+  EventRecord,
   GrantRecord,
   LicenseKeyRecord,
   OrderRecord,
@@ -611,6 +612,27 @@ export function refundJson(r: RefundRecord, org: Organization): Json {
     customer_id: r.customer_id,
     revoke_benefits: r.revoke_benefits,
     dispute: null,
+  };
+}
+
+/** Polar's `UserEvent` (an ingested event). */
+export function eventJson(e: EventRecord, ctx: ObjectContext): Json {
+  const customer = e.customer_id ? ctx.state.customers.find((c) => c.id === e.customer_id) : undefined;
+  return {
+    id: e.id,
+    timestamp: e.timestamp,
+    organization_id: ctx.org.id,
+    customer_id: customer?.id ?? null,
+    customer: customer ? customerJson(customer, ctx.org) : null,
+    external_customer_id: e.external_customer_id,
+    member_id: null,
+    external_member_id: null,
+    child_count: 0,
+    parent_id: null,
+    label: e.name,
+    name: e.name,
+    source: 'user',
+    metadata: e.metadata,
   };
 }
 

@@ -2,7 +2,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { invalid, notFound } from '../errors.js';
-import { customerJson, customerStateJson, sessionJson } from '../objects.js';
+import { customerJson, customerStateJson, eventJson, sessionJson } from '../objects.js';
 import type { CustomerRecord } from '../records.js';
 import type { EmulatorStore } from '../store.js';
 import { byList, byMetadata, list, paginate, parse } from './query.js';
@@ -46,7 +46,17 @@ const ingestBody = z.object({
         external_customer_id: z.string().nullable().optional(),
         external_id: z.string().nullable().optional(),
         timestamp: z.iso.datetime({ offset: true }).nullable().optional(),
-        metadata: z.record(z.string(), z.unknown()).optional(),
+        // Plain values; Polar also allows the structured `_cost` and `_llm` keys.
+        metadata: z
+          .record(z.string().max(40), z.unknown())
+          .refine(
+            (m) =>
+              Object.entries(m).every(
+                ([k, v]) => k.startsWith('_') || ['string', 'number', 'boolean'].includes(typeof v),
+              ),
+            'Metadata values must be strings, numbers or booleans.',
+          )
+          .optional(),
         parent_id: z.string().nullable().optional(),
         organization_id: z.string().nullable().optional(),
       }),
@@ -138,6 +148,19 @@ export function customerSessionsRouter(store: EmulatorStore): express.Router {
 
 export function eventsRouter(store: EmulatorStore): express.Router {
   const router = express.Router();
+  router.get('/', (req, res) => {
+    const names = list(req, 'name');
+    const items = store.state.events
+      .filter(byList(req, 'customer_id', (e) => e.customer_id))
+      .filter(byList(req, 'external_customer_id', (e) => e.external_customer_id))
+      .filter((e) => names.length === 0 || names.includes(e.name));
+    res.json(paginate(req, items, (e) => eventJson(e, store.ctx), ['-timestamp']));
+  });
+  router.get('/:id', (req, res) => {
+    const e = store.state.events.find((x) => x.id === req.params.id);
+    if (!e) throw notFound('Event not found.');
+    res.json(eventJson(e, store.ctx));
+  });
   router.post('/ingest', (req, res) => {
     const raw = req.body as { events?: unknown } | undefined;
     if (Array.isArray(raw?.events) && raw.events.length > 1000)

@@ -679,6 +679,13 @@ describe('events ingest', () => {
       ],
     });
     expect(again).toEqual({ inserted: 1, duplicates: 1 });
+    const listed = await v1.events.list({ external_customer_id: 'usage_1' } as never);
+    expect((listed as { items: { name: string }[] }).items).toHaveLength(2);
+    const all = await v0.events.list({ customerId: c.id });
+    const events = 'items' in all ? all.items : [];
+    expect(events.length).toBe(3);
+    expect(events.every((e) => e.name === 'api_call')).toBe(true);
+    expect((await v0.events.get({ id: events[0]!.id })).id).toBe(events[0]!.id);
     const tooMany = Array.from({ length: 1001 }, (_, i) => ({
       name: 'x',
       externalCustomerId: 'usage_1',
