@@ -14,8 +14,11 @@ import { defineConfig } from 'vitest/config';
 // and prints an SRI hash of every file.
 // ---------------------------------------------------------------------------------------------------------
 
-/** The script-tag file may not exceed this many bytes once gzipped. */
-const WIDGET_GZIP_BUDGET = 12 * 1024;
+/**
+ * The script-tag file may not exceed this many bytes once gzipped. `WIDGET_GZIP_BUDGET` overrides it, so that a
+ * test can watch the check fail.
+ */
+const WIDGET_GZIP_BUDGET = Number(process.env.WIDGET_GZIP_BUDGET) || 12 * 1024;
 
 /** The two entry files; their names are part of the public contract. */
 const WIDGET_ENTRY_FILES = { iife: 'polar-checkout.js', es: 'polar-checkout.mjs' } as const;
@@ -157,9 +160,10 @@ function sriHash(bytes: Uint8Array): string {
  * @param options.outDir where the files are written (to read them back after writing).
  * @param options.log where the report goes; defaults to `console.log`.
  */
-function widgetBuild(options: { outDir: string; dialogEntry: string; log?: (line: string) => void }): Plugin {
+function widgetBuild(options: { dialogEntry: string; budget: number; log?: (line: string) => void }): Plugin {
   const embed = embedAsset();
   let dialog: { fileName: string; source: string };
+  let outDir = '';
   const log = options.log ?? ((line: string) => console.log(line));
   return {
     name: 'polar-widget-build',
@@ -173,6 +177,9 @@ function widgetBuild(options: { outDir: string; dialogEntry: string; log?: (line
         },
       };
     },
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
     transform(code, id) {
       return /[\\/]widget[\\/].*\.ts$/.test(id) && /\b(html|css)`/.test(code)
         ? { code: minifyTemplates(code), map: null }
@@ -183,30 +190,30 @@ function widgetBuild(options: { outDir: string; dialogEntry: string; log?: (line
       this.emitFile({ type: 'asset', fileName: dialog.fileName, source: dialog.source });
     },
     closeBundle() {
-      const files = readdirSync(options.outDir)
+      const files = readdirSync(outDir)
         .filter((name) => /\.m?js$/.test(name))
         .sort();
       const manifest: Record<string, string> = {};
       const lines: string[] = [];
       for (const name of files) {
-        const bytes = readFileSync(join(options.outDir, name));
+        const bytes = readFileSync(join(outDir, name));
         const gzipped = gzipSync(bytes).length;
         manifest[name] = sriHash(bytes);
         lines.push(
           `  ${name.padEnd(44)} ${String(bytes.length).padStart(7)} B  gzip ${String(gzipped).padStart(6)} B  ${manifest[name]}`,
         );
       }
-      writeFileSync(join(options.outDir, WIDGET_SRI_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+      writeFileSync(join(outDir, WIDGET_SRI_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
       log(`widget files (SRI sha384):\n${lines.join('\n')}`);
-      const script = join(options.outDir, WIDGET_ENTRY_FILES.iife);
+      const script = join(outDir, WIDGET_ENTRY_FILES.iife);
       const size = gzipSync(readFileSync(script)).length;
-      if (size > WIDGET_GZIP_BUDGET) {
+      if (size > options.budget) {
         throw new Error(
-          `${WIDGET_ENTRY_FILES.iife} is ${size} bytes gzipped, over the budget of ${WIDGET_GZIP_BUDGET} bytes. ` +
+          `${WIDGET_ENTRY_FILES.iife} is ${size} bytes gzipped, over the budget of ${options.budget} bytes. ` +
             'Move rarely used code behind a dynamic import or drop a dependency.',
         );
       }
-      log(`${WIDGET_ENTRY_FILES.iife}: ${size} of ${WIDGET_GZIP_BUDGET} bytes gzipped.`);
+      log(`${WIDGET_ENTRY_FILES.iife}: ${size} of ${options.budget} bytes gzipped.`);
     },
   };
 }
@@ -215,14 +222,15 @@ const WIDGET_OUT_DIR = fileURLToPath(new URL('./dist/widget/', import.meta.url))
 
 /**
  * The widget library (`vite build --mode widget`): `dist/widget/polar-checkout.js`, a classic script with Lit
- * bundled, and `dist/widget/polar-checkout.mjs`, plus the lazily loaded checkout embed and `sri.json`.
+ * bundled, and `dist/widget/polar-checkout.mjs`, plus the lazily loaded dialog and embed, and `sri.json`.
+ * `--outDir` moves all of it.
  */
 function widgetConfig(): UserConfig {
   return {
     publicDir: false,
     plugins: [
       widgetBuild({
-        outDir: WIDGET_OUT_DIR,
+        budget: WIDGET_GZIP_BUDGET,
         dialogEntry: fileURLToPath(new URL('./widget/checkout-dialog.ts', import.meta.url)),
       }),
     ],
@@ -252,6 +260,7 @@ export default defineConfig(({ mode }) => ({
   test: {
     root: '.',
     include: ['test/**/*.test.ts'],
+    exclude: ['test/reliability/**'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,
