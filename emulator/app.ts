@@ -159,6 +159,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const header = req.get('authorization') ?? '';
     const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
     if (!token) throw unauthorized('An access token is required (Authorization: Bearer ...).');
+    if (token.startsWith('polar_cst_'))
+      throw unauthorized('A customer session token only opens the customer portal API.');
     if (options.accessTokens && !options.accessTokens.includes(token))
       throw unauthorized('Invalid access token.');
     next();

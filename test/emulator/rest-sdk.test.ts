@@ -659,6 +659,10 @@ describe('customers, sessions and the customer portal', () => {
       headers: { authorization: 'Bearer polar_oat_x' },
     });
     expect(noToken.status).toBe(401);
+    const wrongApi = await fetch(`${emu.url}/v1/orders/`, {
+      headers: { authorization: `Bearer ${session.token}` },
+    });
+    expect(wrongApi.status).toBe(401);
   });
 });
 
