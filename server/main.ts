@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -119,9 +120,14 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
   });
   let server: Server;
   try {
+    // Not `app.listen`: Express 5 calls its callback on failure too, which would hide EADDRINUSE.
     server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+      const s = createServer(app);
       s.once('error', reject);
+      s.listen(config.http.port, config.http.host, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
     });
   } catch (error) {
     await kit.close();

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -125,5 +126,25 @@ describe('polar-kit start', () => {
     expect(failure).toMatch(/exited \(2\)/);
     for (const variable of ['PORT', 'LOG_LEVEL', 'POLAR_ACCESS_TOKEN', 'POLAR_WEBHOOK_SECRET'])
       expect(failure).toContain(`- ${variable}:`);
+  });
+
+  it('fails with a clear message when its port is taken', async () => {
+    const cwd = tempDir();
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const failure = await startKitProcess(cwd, {
+        PORT: String(port),
+        POLAR_EMULATOR_PORT: String(await freePort()),
+      }).then(
+        () => null,
+        (error: Error) => error.message,
+      );
+      expect(failure).toMatch(/exited \(1\)/);
+      expect(failure).toContain('already in use');
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
   });
 });
