@@ -106,6 +106,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       store.importState(saved.store as State);
       clock.setOffsetMs(saved.clockOffsetMs);
       webhooks.importState(saved.webhooks);
+      // A catalogue given explicitly wins over the saved one (products no longer in it are archived).
+      if (options.catalog) store.loadCatalog(catalog.current, false);
     }
   }
   const registerStartupWebhook = () => {

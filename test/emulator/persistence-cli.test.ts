@@ -59,6 +59,24 @@ describe('--data FILE', () => {
     }
   });
 
+  it('applies a catalogue given at restart over the saved one', async () => {
+    const dataFile = join(dir, 'catalog-change.sqlite');
+    const first = await startEmulator({ dataFile });
+    await first.close();
+    const second = await startEmulator({
+      dataFile,
+      catalog: { products: [{ name: 'Only Plan', price: { type: 'fixed', amount: 500 } }] },
+    });
+    try {
+      const polar = createPolar({ accessToken: 'x', baseUrl: second.url });
+      expect((await polar.products.list({ is_archived: false })).items.map((p) => p.name)).toEqual([
+        'Only Plan',
+      ]);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('starts empty (with the catalogue) from a new file, and memory-only emulators share nothing', async () => {
     const a = await startEmulator({ dataFile: join(dir, 'new.sqlite') });
     const b = await startEmulator();
