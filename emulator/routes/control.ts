@@ -64,6 +64,28 @@ export function controlRouter(deps: ControlDeps): express.Router {
   const { store, faults } = deps;
   const router = express.Router();
 
+  router.get('/', (_req, res) => {
+    res.json({
+      endpoints: [
+        'POST /_emulator/reset',
+        'POST /_emulator/catalog {products, discounts?}',
+        'GET  /_emulator/state',
+        'GET  /_emulator/events',
+        'POST /_emulator/checkouts/:id_or_client_secret/pay {card?, customer_email?, customer_name?, amount?, authentication?}',
+        'POST /_emulator/checkouts/client/:client_secret/authenticate {approve}',
+        'POST /_emulator/subscriptions/:id/renew|cancel|uncancel|revoke|past_due',
+        'POST /_emulator/orders/:id/refund {amount?, reason?, revoke_benefits?}',
+        'GET  /_emulator/trigger',
+        'POST /_emulator/trigger {type}',
+        'GET  /_emulator/clock',
+        'POST /_emulator/clock {advance_seconds}',
+        'GET|POST|DELETE /_emulator/faults {path, method?, status?, retry_after?, hang?, count?}',
+        'GET  /_emulator/deliveries',
+        'POST /_emulator/deliveries/:webhook_id/redeliver',
+      ],
+    });
+  });
+
   router.post('/reset', (_req, res) => {
     deps.reset();
     res.json({ ok: true });
