@@ -157,7 +157,7 @@ function sriHash(bytes: Uint8Array): string {
 
 /**
  * The widget build plugin.
- * @param options.outDir where the files are written (to read them back after writing).
+ * @param options.budget the most bytes `polar-checkout.js` may take gzipped.
  * @param options.log where the report goes; defaults to `console.log`.
  */
 function widgetBuild(options: { dialogEntry: string; budget: number; log?: (line: string) => void }): Plugin {
@@ -234,9 +234,13 @@ function widgetConfig(): UserConfig {
         dialogEntry: fileURLToPath(new URL('./widget/checkout-dialog.ts', import.meta.url)),
       }),
     ],
+    // Lit's production build whatever NODE_ENV says (a test runner sets it to `test`).
+    resolve: { conditions: ['module', 'browser', 'production'] },
     build: {
       outDir: WIDGET_OUT_DIR,
       emptyOutDir: true,
+      // `import.meta.url` is empty in the classic script on purpose: there the script's own URL is read instead.
+      rollupOptions: { checks: { emptyImportMeta: false } },
       target: 'es2021',
       minify: true,
       sourcemap: false,
