@@ -86,6 +86,11 @@ export class PolarCheckoutDialog extends HTMLElement {
     this.closeButton = root.querySelector('button')!;
     this.closeButton.setAttribute('aria-label', s.close);
     this.closeButton.onclick = () => this.close();
+    // A click on the backdrop, outside the dialog box, closes it like the hosted page's own backdrop does.
+    const backdrop = root.querySelector<HTMLElement>('.backdrop')!;
+    backdrop.onclick = (event) => {
+      if (event.target === backdrop) this.close();
+    };
     this.status = root.querySelector('p')!;
     this.status.textContent = s.checkoutLoading;
     this.addEventListener('keydown', (event) => {

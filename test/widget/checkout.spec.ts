@@ -125,7 +125,9 @@ test.describe('opening a checkout from the pricing table', () => {
     });
   });
 
-  test('the close button and a close message from the hosted page close it too', async ({ page }) => {
+  test('the close button, a close message from the hosted page and a click on the backdrop close it too', async ({
+    page,
+  }) => {
     await setUp(page);
     await proButton(page).click();
     await page.getByRole('button', { name: 'Close checkout' }).click();
@@ -134,6 +136,12 @@ test.describe('opening a checkout from the pricing table', () => {
     await frame(page).getByRole('button', { name: 'Close' }).click();
     await expect(dialog(page)).toHaveCount(0);
     await expect(proButton(page)).toBeFocused();
+    await page.setViewportSize({ width: 1200, height: 800 });
+    await proButton(page).click();
+    await dialog(page).click({ position: { x: 10, y: 10 } });
+    await expect(dialog(page)).toBeVisible();
+    await page.mouse.click(5, 5);
+    await expect(dialog(page)).toHaveCount(0);
   });
 
   test('while the payment is confirming it cannot be closed; success reports the order, then it closes', async ({
