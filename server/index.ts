@@ -190,6 +190,10 @@ export function createKit(options: KitOptions): Kit {
         : {}),
     },
     admin: { token: options.adminToken ?? null, queries },
+    portal: {
+      customerIdOf: (key) => queries.access(key)?.customer_id ?? null,
+      returnUrl: publicUrl,
+    },
     webhooks: webhooksRouter({ ingest }),
   });
 

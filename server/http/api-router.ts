@@ -13,6 +13,8 @@ import { checkoutRouter } from './routes/checkout.js';
 import type { CheckoutDeps } from './routes/checkout.js';
 import { healthRouter } from './routes/health.js';
 import type { HealthDeps } from './routes/health.js';
+import { portalRouter } from './routes/portal.js';
+import type { PortalDeps } from './routes/portal.js';
 import { productsRouter } from './routes/products.js';
 
 export type ApiRouterDeps = {
@@ -22,6 +24,7 @@ export type ApiRouterDeps = {
   catalog: ProductCatalog;
   checkout: Omit<CheckoutDeps, 'catalog' | 'origins' | 'logger' | 'adminToken'>;
   admin: { token: string | null; queries: AdminQueries };
+  portal: Omit<PortalDeps, 'gateway' | 'checkouts' | 'adminToken' | 'identify'>;
   /** `POST /webhooks/polar`, which parses its own raw body; mounted before any JSON parser. */
   webhooks: RequestHandler;
   /** Largest JSON body accepted by the other routes. @default '16kb' */
@@ -58,6 +61,15 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
       origins: deps.origins,
       logger: deps.logger,
       adminToken: deps.admin.token,
+    }),
+  );
+  router.use(
+    portalRouter({
+      ...deps.portal,
+      gateway: deps.checkout.gateway,
+      checkouts: deps.checkout.checkouts,
+      adminToken: deps.admin.token,
+      ...(deps.checkout.identify ? { identify: deps.checkout.identify } : {}),
     }),
   );
   router.use(adminRouter({ adminToken: deps.admin.token, queries: deps.admin.queries }));

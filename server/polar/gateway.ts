@@ -60,6 +60,14 @@ export type PolarGateway = {
    * @throws {AppError} VALIDATION_FAILED when the Polar server has no discounts API.
    */
   findDiscountIdByCode(code: string): Promise<string | null>;
+  /**
+   * A customer-portal session for a Polar customer id or an external customer id; `null` when Polar does not
+   * know that customer.
+   */
+  createPortalSession(
+    customer: { customerId: string } | { externalCustomerId: string },
+    returnUrl?: string,
+  ): Promise<{ portalUrl: string; expiresAt: string } | null>;
   /** Resolves when Polar answers an authenticated request within `timeoutSeconds`. */
   ping(timeoutSeconds?: number): Promise<void>;
 };
@@ -114,6 +122,11 @@ const CheckoutSchema = z.looseObject({
 const ProductList = z.looseObject({
   items: z.array(z.unknown()),
   pagination: z.looseObject({ total_count: z.number().int(), max_page: z.number().int() }),
+});
+
+const CustomerSessionSchema = z.looseObject({
+  customer_portal_url: z.string().refine(isHttpUrl, 'must be an http(s) URL'),
+  expires_at: z.string(),
 });
 
 const DiscountList = z.looseObject({
@@ -201,6 +214,27 @@ export function createPolarGateway(options: GatewayOptions): PolarGateway {
       const list = parse(DiscountList, raw, 'discount list');
       const wanted = code.toLowerCase();
       return list.items.find((discount) => discount.code?.toLowerCase() === wanted)?.id ?? null;
+    },
+
+    async createPortalSession(customer, returnUrl) {
+      const body =
+        'customerId' in customer
+          ? { customer_id: customer.customerId, ...(returnUrl ? { return_url: returnUrl } : {}) }
+          : {
+              external_customer_id: customer.externalCustomerId,
+              ...(returnUrl ? { return_url: returnUrl } : {}),
+            };
+      let raw: unknown;
+      try {
+        raw = await polar.customerSessions.create(body);
+      } catch (error) {
+        // Polar answers 404, or 422 on the customer field, for a customer it does not know.
+        const status = statusOf(error);
+        if (status === 404 || (status === 422 && /customer/i.test(polarDetail(error) ?? ''))) return null;
+        throw mapPolarError(error);
+      }
+      const session = parse(CustomerSessionSchema, raw, 'customer session');
+      return { portalUrl: session.customer_portal_url, expiresAt: session.expires_at };
     },
 
     async ping(timeoutSeconds = 3) {

@@ -22,6 +22,9 @@ export type StoredCheckout = {
   clientSecret: string;
   expiresAt: string;
   requestHash: string | null;
+  /** Polar's customer, once the buyer confirmed. */
+  customerId: string | null;
+  externalCustomerId: string | null;
 };
 
 /** The checkout records the routes read and write (backed by the checkouts repository). */
