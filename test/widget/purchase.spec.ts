@@ -207,6 +207,61 @@ test.describe('buying through the widget, with the kit and the emulator', () => 
   });
 });
 
+test.describe('a catalog in several currencies, with HTML characters in names', () => {
+  const TRICKY = '<img src=x onerror="window.__pwned=1"> Pro & "Team"';
+  let shop: Shop;
+  test.beforeAll(async () => {
+    shop = await openShop({
+      emulator: {
+        catalog: {
+          products: [
+            {
+              name: 'Euro Plan',
+              recurring_interval: 'month',
+              currency: 'eur',
+              price: { type: 'fixed', amount: 1250 },
+            },
+            { name: 'Yen Pack', currency: 'jpy', price: { type: 'fixed', amount: 1500 } },
+            {
+              name: TRICKY,
+              description: '<b>bold?</b>',
+              recurring_interval: 'month',
+              currency: 'gbp',
+              price: { type: 'fixed', amount: 999 },
+            },
+          ],
+        },
+      },
+    });
+  });
+  test.afterAll(async () => shop?.close());
+
+  test('formats each price in its currency and the locale, and shows names as text', async ({ page }) => {
+    shop.site.page(
+      '/world.html',
+      fixturePage(`<polar-pricing-table api-base="${shop.kitUrl}" locale="de-DE"></polar-pricing-table>`, {
+        script: `<script src="${shop.kitUrl}/widget/polar-checkout.js"></script>`,
+      }),
+    );
+    await page.goto(`${shop.site.url}/world.html`);
+    await expect(page.locator('polar-pricing-table [part~="plan"]')).toHaveCount(3);
+    const cards = Object.fromEntries(
+      await page.locator('polar-pricing-table [part~="plan"]').evaluateAll((plans) =>
+        plans.map((plan) => [
+          plan.querySelector('[part="name"]')?.textContent,
+          // Intl puts a no-break space between amount and symbol.
+          plan.querySelector('.amount')?.textContent?.replace(/\u00a0/g, ' '),
+        ]),
+      ),
+    );
+    expect(cards).toEqual({ 'Euro Plan': '12,50 €', 'Yen Pack': '1.500 ¥', [TRICKY]: '9,99 £' });
+    await expect(page.locator('polar-pricing-table [part="description"]')).toHaveText('<b>bold?</b>');
+    await expect(page.locator('polar-pricing-table img, polar-pricing-table b')).toHaveCount(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await expectNoAxeViolations(page);
+  });
+});
+
 test.describe('buying through Polar’s official embed', () => {
   let shop: Shop;
   test.beforeAll(async () => {
