@@ -145,57 +145,66 @@ export function createKit(options: KitOptions): Kit {
   });
 
   const db = openDatabase({ path: options.databasePath ?? './data/kit.sqlite' });
-  const products = createProductStore(db);
-  const checkouts = createCheckoutStore(db);
-  const queries = createAccessQueries(db);
-  const catalog = createProductCatalog({
-    store: products,
-    gateway,
-    logger,
-    ...(options.productsTtlMs !== undefined ? { ttlMs: options.productsTtlMs } : {}),
-  });
-  const hooks: WebhookHooks = {};
-  for (const name of HOOK_NAMES) {
-    const hook = (options as Record<string, unknown>)[name];
-    if (typeof hook === 'function') (hooks as Record<string, unknown>)[name] = hook;
-  }
-  const ingest = createWebhookIngest({ db, secret: options.webhookSecret, logger, hooks });
-  const checkDatabase = db.prepare('SELECT 1');
-
-  const router = createApiRouter({
-    logger,
-    origins,
-    health: {
-      version: VERSION,
-      checkDatabase: () => void checkDatabase.get(),
-      pingPolar: () => gateway.ping(Math.min(3, options.polarTimeoutSeconds ?? 10)),
-    },
-    catalog,
-    checkout: {
+  let router: Router;
+  let queries: ReturnType<typeof createAccessQueries>;
+  let catalog: ReturnType<typeof createProductCatalog>;
+  try {
+    const products = createProductStore(db);
+    const checkouts = createCheckoutStore(db);
+    queries = createAccessQueries(db);
+    catalog = createProductCatalog({
+      store: products,
       gateway,
-      checkouts: {
-        insert: (checkout, idempotency) => void checkouts.insert(checkout, idempotency),
-        get: (id) => checkouts.get(id),
-        findByIdempotencyKey: (key) => checkouts.findByIdempotencyKey(key),
-        upsertFromPolar: (checkout) => void checkouts.upsertFromPolar(checkout),
-        status: (id) => queries.checkoutStatus(id),
+      logger,
+      ...(options.productsTtlMs !== undefined ? { ttlMs: options.productsTtlMs } : {}),
+    });
+    const hooks: WebhookHooks = {};
+    for (const name of HOOK_NAMES) {
+      const hook = (options as Record<string, unknown>)[name];
+      if (typeof hook === 'function') (hooks as Record<string, unknown>)[name] = hook;
+    }
+    const ingest = createWebhookIngest({ db, secret: options.webhookSecret, logger, hooks });
+    const checkDatabase = db.prepare('SELECT 1');
+
+    router = createApiRouter({
+      logger,
+      origins,
+      health: {
+        version: VERSION,
+        checkDatabase: () => void checkDatabase.get(),
+        pingPolar: () => gateway.ping(Math.min(3, options.polarTimeoutSeconds ?? 10)),
       },
-      successUrl: options.successUrl ?? `${publicUrl}/success.html?checkout_id={CHECKOUT_ID}`,
-      ...(options.identify ? { identify: options.identify } : {}),
-      ...(options.checkoutLimitPerMinute !== undefined
-        ? { createLimitPerMinute: options.checkoutLimitPerMinute }
-        : {}),
-      ...(options.checkoutRefreshIntervalMs !== undefined
-        ? { statusRefreshIntervalMs: options.checkoutRefreshIntervalMs }
-        : {}),
-    },
-    admin: { token: options.adminToken ?? null, queries },
-    portal: {
-      customerIdOf: (key) => queries.access(key)?.customer_id ?? null,
-      returnUrl: publicUrl,
-    },
-    webhooks: webhooksRouter({ ingest }),
-  });
+      catalog,
+      checkout: {
+        gateway,
+        checkouts: {
+          insert: (checkout, idempotency) => void checkouts.insert(checkout, idempotency),
+          get: (id) => checkouts.get(id),
+          findByIdempotencyKey: (key) => checkouts.findByIdempotencyKey(key),
+          upsertFromPolar: (checkout) => void checkouts.upsertFromPolar(checkout),
+          status: (id) => queries.checkoutStatus(id),
+        },
+        successUrl: options.successUrl ?? `${publicUrl}/success.html?checkout_id={CHECKOUT_ID}`,
+        ...(options.identify ? { identify: options.identify } : {}),
+        ...(options.checkoutLimitPerMinute !== undefined
+          ? { createLimitPerMinute: options.checkoutLimitPerMinute }
+          : {}),
+        ...(options.checkoutRefreshIntervalMs !== undefined
+          ? { statusRefreshIntervalMs: options.checkoutRefreshIntervalMs }
+          : {}),
+      },
+      admin: { token: options.adminToken ?? null, queries },
+      portal: {
+        customerIdOf: (key) => queries.access(key)?.customer_id ?? null,
+        returnUrl: publicUrl,
+      },
+      webhooks: webhooksRouter({ ingest }),
+    });
+  } catch (error) {
+    // A failure after the database opened must not leave it open.
+    db.close();
+    throw error;
+  }
 
   let closed = false;
   return {
