@@ -304,3 +304,38 @@ describe('status polling', () => {
     expect(await hits()).toBe(2);
   });
 });
+
+describe('Idempotency-Key across restarts', () => {
+  it('answers a retried request from the database after the kit restarted', async () => {
+    const { createKit } = await import('../../server/index.js');
+    const { createApp } = await import('../../server/http/app.js');
+    const { createSilentLogger } = await import('../../server/logger.js');
+    const { createServer } = await import('node:http');
+    const first = await post({ product_id: MONTHLY }, { 'idempotency-key': 'survives-restart' });
+    const before = (await first.json()) as CheckoutResponse;
+    await t.kit.close();
+    const again = createKit({
+      accessToken: 'polar_oat_test_token',
+      webhookSecret: t.webhookSecret,
+      server: 'local',
+      apiUrl: t.emulator.url,
+      databasePath: t.dbPath,
+    });
+    const server = createServer(createApp({ api: again.router, logger: createSilentLogger() }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = server.address() as { port: number };
+      const retried = await fetch(`http://127.0.0.1:${address.port}/api/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'survives-restart' },
+        body: JSON.stringify({ product_id: MONTHLY }),
+      });
+      expect(retried.status).toBe(201);
+      expect(retried.headers.get('idempotent-replayed')).toBe('true');
+      expect(await retried.json()).toEqual(before);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await again.close();
+    }
+  });
+});
