@@ -256,11 +256,22 @@ function widgetConfig(): UserConfig {
 }
 
 /**
+ * What the widget's source needs when a page imports `widget/index.ts` through the dev server instead of the
+ * build: the dialog module beside it, and the official embed straight from `node_modules`.
+ */
+function widgetSourceDefines(): Record<string, string> {
+  return {
+    __POLAR_DIALOG_FILE__: JSON.stringify('../checkout-dialog.ts'),
+    __POLAR_EMBED_FILE__: JSON.stringify(`/@fs${require.resolve('@polar-sh/checkout/embed')}`),
+  };
+}
+
+/**
  * One config for the demo site (default build), the widget library (`--mode widget`) and Vitest.
  * The demo and widget blocks are filled in by the widget and demo work.
  */
 export default defineConfig(({ mode }) => ({
-  ...(mode === 'widget' ? widgetConfig() : {}),
+  ...(mode === 'widget' ? widgetConfig() : { define: widgetSourceDefines() }),
   test: {
     root: '.',
     include: ['test/**/*.test.ts'],
