@@ -155,10 +155,14 @@ export class PolarCheckoutDialog extends HTMLElement {
       });
       const frame = document.body.lastElementChild as HTMLIFrameElement;
       const spinner = frame.previousElementSibling as HTMLElement;
+      const style = document.head.lastElementChild;
       spinner.style.display = 'none';
       this.adoptFrame(frame);
       const loaded: { instance?: Awaited<typeof created> } = {};
       this.disposeFrame = () => {
+        // The embed leaves its spinner style in <head> on every open.
+        if (style instanceof HTMLStyleElement && style.innerText.includes('polar-loader-spinner'))
+          style.remove();
         const instance = loaded.instance;
         if (instance) {
           // The embed removes its frame from <body> itself; give it back first.

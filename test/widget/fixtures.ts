@@ -43,6 +43,9 @@ export function ensureWidgetBuilt(): void {
       mkdirSync(LOCK);
       break;
     } catch {
+      // A build takes seconds; a lock older than two minutes was left by a killed run.
+      const lock = statSync(LOCK, { throwIfNoEntry: false });
+      if (lock && Date.now() - lock.mtimeMs > 120_000) rmdirSync(LOCK);
       if (waited > 60_000)
         throw new Error(`${LOCK} is held for over a minute; remove it if no build is running.`);
       execFileSync('sleep', ['0.2']);

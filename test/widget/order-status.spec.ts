@@ -133,7 +133,9 @@ test.describe('<polar-portal-button>', () => {
     });
     await open(page, '<polar-portal-button></polar-portal-button>', '?checkout_id=co_polar_c_ok');
     await expectNoAxeViolations(page);
-    await page.getByRole('button', { name: 'Manage subscription' }).click();
+    await page.keyboard.press('Tab');
+    await expect(page.getByRole('button', { name: 'Manage subscription' })).toBeFocused();
+    await page.keyboard.press('Enter');
     await page.waitForURL(`${site.url}/portal.html?customer_session_token=polar_cst_1`);
     expect(requests).toEqual([{ checkout_id: 'co_polar_c_ok' }]);
   });

@@ -309,10 +309,16 @@ test.describe('buying through Polar’s official embed', () => {
     expect(fired.find((e) => e.type === 'polar-checkout-success')?.detail).toMatchObject({
       order: { paid: true, product_id: LIFETIME },
     });
+    const spinnerStyle = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('style')].some((s) => s.textContent?.includes('polar-loader')),
+      );
+    expect(await spinnerStyle()).toBe(true);
     await page.getByRole('button', { name: 'Close checkout' }).click();
     await expect(dialog).toHaveCount(0);
     await expect(page.locator('iframe')).toHaveCount(0);
     await expect(page.locator('body')).not.toHaveClass(/polar-no-scroll/);
+    expect(await spinnerStyle()).toBe(false);
     await expect(page.locator('main')).not.toHaveAttribute('inert');
   });
 });
