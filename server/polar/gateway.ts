@@ -70,7 +70,42 @@ export type PolarGateway = {
   ): Promise<{ portalUrl: string; expiresAt: string } | null>;
   /** Resolves when Polar answers an authenticated request within `timeoutSeconds`. */
   ping(timeoutSeconds?: number): Promise<void>;
+  /**
+   * The organization the kit sells for: `organizationId` when configured, else the first organization the
+   * token sees (fetched once, then remembered).
+   */
+  organizationId(): Promise<string>;
+  /**
+   * A license-key action on Polar's public customer-portal endpoints, with the organization filled in.
+   * Returns Polar's answer as is (`null` for a deactivation, which has no body).
+   * @throws {AppError} LICENSE_KEY_NOT_FOUND, LICENSE_KEY_ACTIVATION_LIMIT, LICENSE_KEY_REVOKED, LICENSE_KEY_EXPIRED
+   */
+  licenseKey(
+    action: LicenseKeyAction,
+    body: Record<string, unknown> & { key: string },
+  ): Promise<Record<string, unknown> | null>;
+  /**
+   * Sends usage events to Polar's events ingest (at most 1,000 per call, Polar's limit).
+   * @throws {AppError} POLAR_RATE_LIMITED with `Retry-After`, POLAR_UNAVAILABLE, POLAR_REJECTED
+   */
+  ingestEvents(events: readonly IngestEvent[]): Promise<{ inserted: number; duplicates: number }>;
 };
+
+/** The public license-key actions of Polar's customer portal. */
+export type LicenseKeyAction = 'validate' | 'activate' | 'deactivate';
+
+/** One usage event as Polar's events ingest takes it. */
+export type IngestEvent = {
+  name: string;
+  external_id: string;
+  customer_id?: string;
+  external_customer_id?: string;
+  timestamp?: string;
+  metadata?: Record<string, string | number | boolean>;
+};
+
+/** Polar's events-ingest limit per request. */
+export const INGEST_BATCH_LIMIT = 1000;
 
 const BASE_URLS = { sandbox: 'https://sandbox-api.polar.sh', production: 'https://api.polar.sh' } as const;
 const PAGE_LIMIT = 100;
@@ -133,6 +168,15 @@ const DiscountList = z.looseObject({
   items: z.array(z.looseObject({ id: z.string(), code: z.string().nullable().optional() })),
 });
 
+const OrganizationList = z.looseObject({ items: z.array(z.looseObject({ id: z.string().min(1) })) });
+
+const LicenseKeyAnswer = z.looseObject({ id: z.string() });
+
+const IngestAnswer = z.looseObject({
+  inserted: z.number().int(),
+  duplicates: z.number().int().optional(),
+});
+
 /** Creates the Polar gateway. Checks its options once, here. */
 export function createPolarGateway(options: GatewayOptions): PolarGateway {
   if (!options.accessToken) throw new Error('createPolarGateway: accessToken must be a non-empty string.');
@@ -151,6 +195,28 @@ export function createPolarGateway(options: GatewayOptions): PolarGateway {
     timeout,
     ...(options.organizationId ? { organizationId: options.organizationId } : {}),
   });
+  let organization: Promise<string> | null = null;
+  const organizationIdOf = (): Promise<string> => {
+    if (options.organizationId) return Promise.resolve(options.organizationId);
+    organization ??= (async () => {
+      const list = parse(
+        OrganizationList,
+        await call(() => polar.organizations.list({ page: 1, limit: 1 })),
+        'organization list',
+      );
+      const id = list.items[0]?.id;
+      if (!id) {
+        throw new AppError('POLAR_UNAVAILABLE', {
+          detail: 'The access token sees no organization; set POLAR_ORGANIZATION_ID.',
+        });
+      }
+      return id;
+    })().catch((error: unknown) => {
+      organization = null;
+      throw error;
+    });
+    return organization;
+  };
 
   return {
     baseUrl,
@@ -240,7 +306,76 @@ export function createPolarGateway(options: GatewayOptions): PolarGateway {
     async ping(timeoutSeconds = 3) {
       await call(() => polar.products.list({ page: 1, limit: 1 }, { timeout: timeoutSeconds }));
     },
+
+    organizationId: organizationIdOf,
+
+    async licenseKey(action, body) {
+      const organizationId = await organizationIdOf();
+      const request = { ...body, organization_id: organizationId };
+      const keys = polar.customerPortal.licenseKeys as unknown as Record<
+        LicenseKeyAction,
+        (body: unknown) => Promise<unknown>
+      >;
+      let raw: unknown;
+      try {
+        raw = await keys[action](request);
+      } catch (error) {
+        throw mapLicenseKeyError(error);
+      }
+      if (action === 'deactivate') return null;
+      return parse(LicenseKeyAnswer, raw, 'license key');
+    },
+
+    async ingestEvents(events) {
+      if (events.length > INGEST_BATCH_LIMIT) {
+        throw new Error(
+          `ingestEvents: at most ${INGEST_BATCH_LIMIT} events per call (got ${events.length}).`,
+        );
+      }
+      const raw = await call(() =>
+        polar.events.ingest({
+          events: events as unknown as Parameters<typeof polar.events.ingest>[0]['events'],
+        }),
+      );
+      const answer = parse(IngestAnswer, raw, 'events ingest answer');
+      return { inserted: answer.inserted, duplicates: answer.duplicates ?? 0 };
+    },
   };
+}
+
+/**
+ * Polar answers a key it does not know, an expired or revoked key with 404 and a detail, and an activation
+ * over the limit (or on a revoked key) with 403 `NotPermitted`; the detail tells them apart.
+ */
+function mapLicenseKeyError(error: unknown): AppError {
+  const status = statusOf(error);
+  const detail = polarDetail(error) ?? '';
+  if (status === 404 || status === 403) {
+    if (/expired/i.test(detail))
+      return new AppError('LICENSE_KEY_EXPIRED', { detail: 'The license key has expired.', cause: error });
+    if (/revoked|disabled/i.test(detail)) {
+      return new AppError('LICENSE_KEY_REVOKED', {
+        detail: 'The license key is revoked or disabled.',
+        cause: error,
+      });
+    }
+    if (status === 403 && /limit|activation/i.test(detail)) {
+      return new AppError('LICENSE_KEY_ACTIVATION_LIMIT', {
+        detail: 'The license key has no activations left; deactivate one first.',
+        cause: error,
+      });
+    }
+    if (status === 403)
+      return new AppError('LICENSE_KEY_REVOKED', {
+        detail: detail || 'Polar refused the license key.',
+        cause: error,
+      });
+    return new AppError('LICENSE_KEY_NOT_FOUND', {
+      detail: 'No such license key (or activation).',
+      cause: error,
+    });
+  }
+  return mapPolarError(error);
 }
 
 /**
