@@ -39,6 +39,8 @@ export type Report = {
     paintedMs: { p50: number; max: number };
     cls: { median: number; max: number };
   };
+  /** The figures of the last `npm run test:reliability` on this machine, by test (absent if it never ran). */
+  reliability: Record<string, Record<string, unknown>>;
   footprint: {
     seconds: number;
     idleRssMb: number;
@@ -236,6 +238,7 @@ export function renderReport(report: Report): string {
       `(${report.footprint.startMs.all.map((ms) => `${f2(ms / 1000)} s`).join(', ')}).`,
     '',
   );
+  push(...renderReliability(report.reliability));
   const missed = targets(report).filter((t) => !t.met);
   push('## Missed targets', '');
   if (missed.length === 0) push('None in this run.', '');
@@ -245,4 +248,83 @@ export function renderReport(report: Report): string {
     '',
   );
   return `${lines.join('\n')}`;
+}
+
+type Figures = Record<string, unknown>;
+const num = (value: unknown) => (typeof value === 'number' ? value.toLocaleString('en-US') : 'n/a');
+const obj = (value: unknown) => (value && typeof value === 'object' ? (value as Figures) : {});
+const pairs = (value: unknown) =>
+  Object.entries(obj(value))
+    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(', ');
+
+/** The reliability suite's recorded figures, one paragraph per test. */
+function renderReliability(all: Record<string, Figures>): string[] {
+  const lines = ['## Reliability suite (`npm run test:reliability`)', ''];
+  if (Object.keys(all).length === 0) {
+    return [...lines, 'No figures recorded: run `npm run test:reliability` before `npm run bench` to include them.', ''];
+  }
+  const when = Object.values(all)
+    .map((f) => String(f.recordedAt ?? ''))
+    .sort();
+  lines.push(`Figures recorded by the last run of the suite (${when[0]} → ${when[when.length - 1]}).`, '');
+  const storm = all['duplicate-storm'];
+  if (storm) {
+    lines.push(
+      `- **Duplicate storm** (\`polar-kit start\` in its own process): ${num(storm.deliveries)} distinct deliveries, each sent 3 times concurrently ` +
+        `(${num(storm.requestsSent)} requests; answers ${pairs(storm.answers)}). Stored ${num(storm.eventsStored)} events: lost ${num(storm.lost)}, ` +
+        `stored twice ${num(storm.storedTwice)}. Orders ${JSON.stringify(storm.ordersStored)}, subscriptions ${JSON.stringify(storm.subscriptionsStored)}.`,
+    );
+  }
+  const disorder = all.disorder;
+  if (disorder) {
+    lines.push(
+      `- **Disorder**: a subscription life of ${num(disorder.eventsInLife)} deliveries captured from the emulator ` +
+        `(${(disorder.eventTypes as string[] | undefined)?.length ?? 0} event types), replayed over HTTP in ${num(disorder.runs)} random orders with repeats ` +
+        `(${num(disorder.requests)} requests): ${num(disorder.differingFinalStates)} final states differing from the in-order one, ${num(disorder.serverErrors)} 5xx.`,
+    );
+  }
+  const crash = all.crash;
+  if (crash) {
+    lines.push(
+      `- **Crash**: kill -9 at ${num(crash.killedAtMs)} ms of ${num(crash.loadSeconds)} s of load, healthy again at ${num(crash.restartedAtMs)} ms. ` +
+        `Emulator: ${num(crash.emulatorEvents)} events, ${num(crash.emulatorFailedAttempts)} failed attempts while the kit was down, ` +
+        `${num(crash.emulatorNotDelivered)} not delivered in the end. Direct senders: ${num(crash.directSent)} sent, ${num(crash.directAcknowledged)} acknowledged, ` +
+        `${num(crash.directRefusedOrTimedOut)} refused or cut by the kill, ${num(crash.directServerErrors)} 5xx. ` +
+        `${num(crash.eventsStored)} events stored; acknowledged but lost: **${num(crash.lostAcknowledged)}**.`,
+    );
+  }
+  const outage = all.outage;
+  if (outage) {
+    const part = (name: string) => {
+      const t = obj(outage[name]);
+      return `${name} ${num(t.count)} (${pairs(t.statuses)}; slowest ${num(Math.round(Number(t.maxMs)))} ms)`;
+    };
+    lines.push(
+      `- **Polar outage** of ${num(outage.outageSeconds)} s (503s, then hangs; Polar timeout ${num(outage.polarTimeoutSeconds)} s): ` +
+        `${['checkout', 'health', 'products', 'status', 'webhooks'].map(part).join('; ')}. Health said ${pairs(outage.healthStates)} during, ` +
+        `${pairs(outage.healthAfter)} after; checkouts recovered: ${String(outage.recovered)}. The usage outbox part is not tested: the kit has no \`POST /api/usage\` yet.`,
+    );
+  }
+  const hostile = all['hostile-input'];
+  if (hostile) {
+    lines.push(
+      `- **Hostile input**: ${num(hostile.casesTried)} generated requests (fast-check, fixed seed); answers ${pairs(hostile.statuses)}; ` +
+        `5xx seen: **${num(hostile.serverErrors)}**; errors that were not problem responses: ${num(hostile.notProblemResponses)}.`,
+    );
+  }
+  const slow = all['slow-clients'];
+  if (slow) {
+    const others = obj(slow.otherClients);
+    const closed = obj(slow.slowClosedAfterMs);
+    lines.push(
+      `- **Slow and oversized requests**: ${num(slow.slowConnections)} trickling connections, ${num(slow.slowClosedByServer)} closed by the kit ` +
+        `(${pairs(slow.slowAnswers)}) after ${num(closed.min)}–${num(closed.max)} ms; meanwhile ${num(others.requests)} other requests answered ` +
+        `${pairs(others.statuses)}, median ${Number(others.p50Ms).toFixed(1)} ms, slowest ${Number(others.maxMs).toFixed(1)} ms. ` +
+        `Oversized: ${pairs(slow.oversized)}. Huge header ${String(slow.hugeHeader)}, broken request line ${String(slow.brokenRequestLine)}, ` +
+        `control character in a header name ${String(slow.controlCharInHeaderName)}, Content-Length with chunked ${String(slow.contentLengthWithChunked)}.`,
+    );
+  }
+  lines.push('');
+  return lines;
 }

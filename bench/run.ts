@@ -414,6 +414,20 @@ async function footprintPhase(dir: string, emulatorUrl: string): Promise<Report[
   };
 }
 
+/** The figures the reliability suite recorded in `test-results/reliability/` (see test/reliability/figures.ts). */
+function readReliabilityFigures(): Report['reliability'] {
+  const dir = path.join(ROOT, 'test-results', 'reliability');
+  const figures: Report['reliability'] = {};
+  try {
+    for (const name of readdirSync(dir).filter((file) => file.endsWith('.json'))) {
+      figures[name.replace(/\.json$/, '')] = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as Record<string, unknown>;
+    }
+  } catch {
+    // never ran here
+  }
+  return figures;
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -464,6 +478,7 @@ async function main(): Promise<void> {
       checkout,
       widget,
       footprint,
+      reliability: readReliabilityFigures(),
     };
     writeFileSync(path.join(BENCH, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(path.join(BENCH, 'webhooks.svg'), renderChart(report));
