@@ -4,21 +4,34 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Router } from 'express';
-import type { AccessResponse, OrderSummary } from '../contract/contract.js';
+import type { AccessResponse, OrderSummary, UsageEvent } from '../contract/contract.js';
 import type { PolarServer } from './config.js';
 import { createAccessQueries } from './db/access.js';
 import { createCheckoutStore } from './db/checkouts.js';
 import { openDatabase } from './db/open.js';
 import { createProductStore } from './db/products.js';
+import { createStatsQueries } from './db/stats.js';
+import { createUsageOutbox } from './db/usage-outbox.js';
+import type { OutboxCounts } from './db/usage-outbox.js';
+import { createWebhookEventPages } from './db/webhook-event-pages.js';
 import { createApiRouter } from './http/api-router.js';
 import { createOriginPolicy } from './http/origins.js';
+import { API_ROUTE_DOCS } from './http/routes/api-route-docs.js';
 import type { IdentifyCustomer } from './http/routes/checkout.js';
+import { licenseKeysRouter } from './http/routes/license-keys.js';
+import { openapiRouter } from './http/routes/openapi.js';
+import { statsRouter } from './http/routes/stats.js';
+import { usageRouter } from './http/routes/usage.js';
+import { webhookEventsRouter } from './http/routes/webhook-events.js';
 import { webhooksRouter } from './http/routes/webhooks.js';
 import { createSilentLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { createPolarGateway } from './polar/gateway.js';
 import type { PolarGateway } from './polar/gateway.js';
 import { createProductCatalog } from './product-catalog.js';
+import { createUsageFlusher } from './usage/flusher.js';
+import type { UsageFlusher } from './usage/flusher.js';
+import { acceptUsageEvents } from './usage/usage-events.js';
 import { createWebhookIngest } from './webhooks/ingest.js';
 import type { WebhookHooks } from './webhooks/ingest.js';
 
@@ -67,6 +80,14 @@ export type KitOptions = WebhookHooks & {
   checkoutLimitPerMinute?: number;
   /** A polled open checkout is re-read from Polar at most this often. @default 2000 */
   checkoutRefreshIntervalMs?: number;
+  /** License-key requests per client IP per minute. @default 60 */
+  licenseKeyLimitPerIpPerMinute?: number;
+  /** License-key requests per license key per minute. @default 20 */
+  licenseKeyLimitPerKeyPerMinute?: number;
+  /** Usage outbox sending: check interval, first retry delay and longest retry delay, in ms. */
+  usageFlush?: { intervalMs?: number; retryBaseMs?: number; retryMaxMs?: number; batchSize?: number };
+  /** Send the usage outbox in the background. `false` leaves it to `kit.flushUsage()`. @default true */
+  usageFlushing?: boolean;
 };
 
 export type Kit = {
@@ -78,6 +99,18 @@ export type Kit = {
   orders(email: string): OrderSummary[];
   /** Fetches the product catalogue from Polar now (the kit also does it on demand after its TTL). */
   refreshProducts(): Promise<void>;
+  /**
+   * Records usage events for usage-based billing: stored in the outbox at once (an `external_id` already
+   * stored is skipped) and sent to Polar in the background, retried until Polar accepts them.
+   * @returns how many were new
+   * @throws {AppError} VALIDATION_FAILED
+   * @example kit.ingest([{ name: 'api_call', external_customer_id: user.id, metadata: { tokens: 812 } }]);
+   */
+  ingest(events: readonly UsageEvent[]): number;
+  /** Sends every due usage event now (the background sender does it on its own). */
+  flushUsage(): Promise<{ sent: number; failed: number; retrying: number }>;
+  /** Counts of usage events pending, sent and rejected by Polar. */
+  usageOutbox(): OutboxCounts;
   /** Closes the database. Mounted routes fail afterwards. */
   close(): Promise<void>;
 };
@@ -148,6 +181,8 @@ export function createKit(options: KitOptions): Kit {
   let router: Router;
   let queries: ReturnType<typeof createAccessQueries>;
   let catalog: ReturnType<typeof createProductCatalog>;
+  let outbox: ReturnType<typeof createUsageOutbox>;
+  let flusher: UsageFlusher;
   try {
     const products = createProductStore(db);
     const checkouts = createCheckoutStore(db);
@@ -165,6 +200,11 @@ export function createKit(options: KitOptions): Kit {
     }
     const ingest = createWebhookIngest({ db, secret: options.webhookSecret, logger, hooks });
     const checkDatabase = db.prepare('SELECT 1');
+    outbox = createUsageOutbox(db);
+    flusher = createUsageFlusher({ outbox, gateway, logger, ...options.usageFlush });
+    const webhookEventPages = createWebhookEventPages(db);
+    const statsQueries = createStatsQueries(db);
+    const adminToken = options.adminToken ?? null;
 
     router = createApiRouter({
       logger,
@@ -199,7 +239,27 @@ export function createKit(options: KitOptions): Kit {
         returnUrl: publicUrl,
       },
       webhooks: webhooksRouter({ ingest }),
+      ownBodyRoutes: [usageRouter({ adminToken, outbox, onAccepted: () => flusher.wake() })],
+      services: [
+        licenseKeysRouter({
+          gateway,
+          ...(options.licenseKeyLimitPerIpPerMinute !== undefined
+            ? { limitPerIpPerMinute: options.licenseKeyLimitPerIpPerMinute }
+            : {}),
+          ...(options.licenseKeyLimitPerKeyPerMinute !== undefined
+            ? { limitPerKeyPerMinute: options.licenseKeyLimitPerKeyPerMinute }
+            : {}),
+        }),
+        webhookEventsRouter({
+          adminToken,
+          list: (query) => webhookEventPages.list(query),
+          replay: (id) => ingest.replay(id),
+        }),
+        statsRouter({ adminToken, stats: (range) => statsQueries.stats(range) }),
+        openapiRouter({ routes: () => API_ROUTE_DOCS, version: VERSION }),
+      ],
     });
+    if (options.usageFlushing !== false) flusher.start();
   } catch (error) {
     // A failure after the database opened must not leave it open.
     db.close();
@@ -212,9 +272,17 @@ export function createKit(options: KitOptions): Kit {
     access: (key) => queries.access(key),
     orders: (email) => queries.ordersByEmail(email),
     refreshProducts: () => catalog.refresh(),
+    ingest(events) {
+      const accepted = acceptUsageEvents(outbox, events);
+      flusher.wake();
+      return accepted;
+    },
+    flushUsage: () => flusher.flush(),
+    usageOutbox: () => outbox.counts(),
     async close() {
       if (closed) return;
       closed = true;
+      await flusher.stop();
       db.close();
     },
   };

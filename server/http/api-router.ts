@@ -27,6 +27,10 @@ export type ApiRouterDeps = {
   portal: Omit<PortalDeps, 'gateway' | 'checkouts' | 'adminToken' | 'identify'>;
   /** `POST /webhooks/polar`, which parses its own raw body; mounted before any JSON parser. */
   webhooks: RequestHandler;
+  /** Routes that parse their own, larger body (usage events); mounted before the JSON parser. */
+  ownBodyRoutes?: RequestHandler[];
+  /** Customer-service routes (license keys, webhook operations, stats, the OpenAPI document). */
+  services?: RequestHandler[];
   /** Largest JSON body accepted by the other routes. @default '16kb' */
   jsonLimit?: string;
 };
@@ -49,6 +53,7 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
     }),
   );
   router.use(deps.webhooks);
+  for (const route of deps.ownBodyRoutes ?? []) router.use(route);
   router.use(
     express.json({ limit: deps.jsonLimit ?? '16kb', type: ['application/json', 'application/*+json'] }),
   );
@@ -73,6 +78,7 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
     }),
   );
   router.use(adminRouter({ adminToken: deps.admin.token, queries: deps.admin.queries }));
+  for (const route of deps.services ?? []) router.use(route);
   router.use(notFound);
   router.use(translateHttpErrors);
   router.use(problemHandler(deps.logger));
