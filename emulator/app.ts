@@ -121,18 +121,28 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   };
   registerStartupWebhook();
 
-  const persist = () => {
-    stateFile?.save({
+  // What the state file last saw; copying and serialising the whole state is skipped while it has not moved.
+  const mark = () => `${store.revision()}:${webhooks.revision()}:${clock.offsetMs()}`;
+  let savedMark: string | undefined;
+  /** Saves the state; unless `always`, only when the store, the dispatcher or the clock moved since. */
+  const persist = (always = false) => {
+    if (!stateFile) return;
+    const now = mark();
+    if (!always && now === savedMark) return;
+    stateFile.save({
       version: 1,
       store: store.exportState(),
       clockOffsetMs: clock.offsetMs(),
       webhooks: webhooks.exportState(),
     });
+    savedMark = now;
   };
 
   // Changes that happen outside a request (webhook deliveries, endpoints created in-process) are saved
-  // within a second; a request's changes are saved as soon as it is answered.
-  const saver = stateFile ? setInterval(persist, 1000) : undefined;
+  // within a second; a request's changes are saved as soon as it is answered. A request that may change
+  // records directly (anything but GET and HEAD) is always compared in full: the file is written only if the
+  // state differs.
+  const saver = stateFile ? setInterval(() => persist(), 1000) : undefined;
   saver?.unref();
 
   const faults = createFaultSwitches({ exempt: (path) => path.startsWith('/_emulator/faults') });
@@ -144,7 +154,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.use(express.json({ limit: '10mb' }));
   app.use((req, res, next) => {
     store.tick();
-    if (stateFile) res.on('finish', persist);
+    if (stateFile) {
+      const always = req.method !== 'GET' && req.method !== 'HEAD';
+      res.on('finish', () => persist(always));
+    }
     if (req.path.startsWith('/v1/')) res.set('Polar-Version', req.get('polar-version') ?? '2026-10');
     next();
   });
@@ -236,7 +249,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         });
       }
       await webhooks.close();
-      persist();
+      persist(true);
       stateFile?.close();
       stateFile = undefined;
     },

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Catalog, CatalogBenefit } from './catalog.js';
-import { addInterval, type Clock } from './clock.js';
+import { addInterval, addMilliseconds, type Clock } from './clock.js';
 import { badRequest, invalid, notFound, notPermitted, PolarApiError } from './errors.js';
 import {
   activationJson,
@@ -126,6 +126,8 @@ export function createStore(options: StoreOptions) {
   let muted: Map<string, object> | null = null;
   /** The earliest time at which something may expire or renew; ticks before it have nothing to do. */
   let nextDue = 0;
+  /** Moves on with every change of the state (see `revision()` below). */
+  let revision = 0;
 
   const ctx: ObjectContext = {
     org,
@@ -135,8 +137,13 @@ export function createStore(options: StoreOptions) {
     publicUrl: options.publicUrl,
   };
 
-  const now = () => clock.now().toISOString();
+  /** A fresh timestamp for a change: every change stamps one, which also marks the state as changed. */
+  const now = () => {
+    revision += 1;
+    return clock.timestamp();
+  };
   const emit = (type: string, data: object) => {
+    revision += 1;
     if (muted) muted.set(type, data);
     else options.emit(type, data);
   };
@@ -337,14 +344,14 @@ export function createStore(options: StoreOptions) {
     }
     const amount = chooseAmount(price, input.amount ?? null, ['body', 'amount']);
     const id = randomUUID();
-    const at = clock.now();
+    const at = now();
     const record: CheckoutRecord = {
       id,
-      created_at: at.toISOString(),
+      created_at: at,
       modified_at: null,
       status: 'open',
       client_secret: `polar_c_${token(24)}`,
-      expires_at: new Date(at.getTime() + CHECKOUT_TTL_MS).toISOString(),
+      expires_at: addMilliseconds(at, CHECKOUT_TTL_MS),
       success_url: input.success_url ? substituteCheckoutId(input.success_url, id) : null,
       return_url: input.return_url ?? null,
       embed_origin: input.embed_origin ?? null,
@@ -826,8 +833,12 @@ export function createStore(options: StoreOptions) {
     }
     payOrder(order);
     const wasPastDue = s.status === 'past_due';
-    s.status = 'active';
-    s.past_due_at = null;
+    if (wasPastDue) {
+      // Paid again: a new state, so a new modified_at (the order events carried the past-due one).
+      s.status = 'active';
+      s.past_due_at = null;
+      s.modified_at = now();
+    }
     emit('subscription.updated', subscriptionJson(s, ctx));
     if (wasPastDue) emit('subscription.active', subscriptionJson(s, ctx));
     emit('customer.state_changed', customerStateJson(cust, ctx));
@@ -836,9 +847,10 @@ export function createStore(options: StoreOptions) {
   function markPastDue(s: SubscriptionRecord): void {
     if (s.status !== 'active' && s.status !== 'trialing' && s.status !== 'past_due')
       throw notPermitted(`This subscription is ${s.status}.`);
+    const at = now();
     s.status = 'past_due';
-    s.past_due_at = now();
-    s.modified_at = now();
+    s.past_due_at = at;
+    s.modified_at = at;
     emit('subscription.updated', subscriptionJson(s, ctx));
     emit('subscription.past_due', subscriptionJson(s, ctx));
     emit('customer.state_changed', customerStateJson(requireCustomer(s.customer_id), ctx));
@@ -1069,13 +1081,13 @@ export function createStore(options: StoreOptions) {
         'missing',
       );
     }
-    const at = clock.now();
+    const at = now();
     const session: SessionRecord = {
       id: randomUUID(),
-      created_at: at.toISOString(),
+      created_at: at,
       token: `polar_cst_${token(32)}`,
       customer_id: c.id,
-      expires_at: new Date(at.getTime() + SESSION_TTL_MS).toISOString(),
+      expires_at: addMilliseconds(at, SESSION_TTL_MS),
       return_url: input.return_url ?? null,
     };
     state.sessions.push(session);
@@ -1217,6 +1229,7 @@ export function createStore(options: StoreOptions) {
     );
     if (index < 0) throw notFound('License key activation not found.');
     state.activations.splice(index, 1);
+    revision += 1;
   }
 
   // ---------- trigger ----------
@@ -1322,6 +1335,7 @@ export function createStore(options: StoreOptions) {
 
   // ---------- whole state ----------
   function reset(catalog: Catalog): void {
+    revision += 1;
     state = emptyState();
     nextDue = 0;
     loadCatalog(catalog, false);
@@ -1341,8 +1355,18 @@ export function createStore(options: StoreOptions) {
     loadCatalog,
     exportState: (): State => structuredClone(state),
     importState(saved: State): void {
+      revision += 1;
       state = { ...emptyState(), ...structuredClone(saved) };
       nextDue = 0;
+    },
+    /**
+     * A number that moves on with every change the store's actions make (each stamps a time or emits an
+     * event), so a saver can tell that nothing changed without comparing the whole state.
+     */
+    revision: () => revision,
+    /** Marks the state changed, for code that edits records directly instead of through an action. */
+    touch(): void {
+      revision += 1;
     },
     // lookups
     product,
