@@ -29,6 +29,8 @@ import type { Logger } from './logger.js';
 import { createPolarGateway } from './polar/gateway.js';
 import type { PolarGateway } from './polar/gateway.js';
 import { createProductCatalog } from './product-catalog.js';
+import { createReconciler, scheduleReconcile } from './reconcile.js';
+import type { ReconcileReport, ReconcileRunOptions, Reconciler } from './reconcile.js';
 import { createUsageFlusher } from './usage/flusher.js';
 import type { UsageFlusher } from './usage/flusher.js';
 import { acceptUsageEvents } from './usage/usage-events.js';
@@ -38,6 +40,7 @@ import type { WebhookHooks } from './webhooks/ingest.js';
 export type { IdentifyCustomer } from './http/routes/checkout.js';
 export type { WebhookHooks } from './webhooks/ingest.js';
 export type { Logger } from './logger.js';
+export type { ReconcileCounts, ReconcileReport, ReconcileRunOptions } from './reconcile.js';
 
 /**
  * Options mirror the environment variables of the standalone kit, plus the host application's hooks.
@@ -88,6 +91,11 @@ export type KitOptions = WebhookHooks & {
   usageFlush?: { intervalMs?: number; retryBaseMs?: number; retryMaxMs?: number; batchSize?: number };
   /** Send the usage outbox in the background. `false` leaves it to `kit.flushUsage()`. @default true */
   usageFlushing?: boolean;
+  /**
+   * Reconcile with Polar's list endpoints this often (at least 1000 ms), healing what lost webhooks missed.
+   * Off by default; `kit.reconcile()` and `polar-kit reconcile` run it on demand.
+   */
+  reconcileIntervalMs?: number | null;
 };
 
 export type Kit = {
@@ -111,6 +119,12 @@ export type Kit = {
   flushUsage(): Promise<{ sent: number; failed: number; retrying: number }>;
   /** Counts of usage events pending, sent and rejected by Polar. */
   usageOutbox(): OutboxCounts;
+  /**
+   * Reads orders, subscriptions, customers and refunds changed since the last run from Polar and stores
+   * whatever the webhooks missed; never overwrites a newer state.
+   * @throws {AppError} POLAR_UNAVAILABLE, POLAR_RATE_LIMITED
+   */
+  reconcile(options?: ReconcileRunOptions): Promise<ReconcileReport>;
   /** Closes the database. Mounted routes fail afterwards. */
   close(): Promise<void>;
 };
@@ -183,6 +197,8 @@ export function createKit(options: KitOptions): Kit {
   let catalog: ReturnType<typeof createProductCatalog>;
   let outbox: ReturnType<typeof createUsageOutbox>;
   let flusher: UsageFlusher;
+  let reconciler: Reconciler;
+  let reconcileSchedule: { stop(): Promise<void> } | null = null;
   try {
     const products = createProductStore(db);
     const checkouts = createCheckoutStore(db);
@@ -259,6 +275,9 @@ export function createKit(options: KitOptions): Kit {
         openapiRouter({ routes: () => API_ROUTE_DOCS, version: VERSION }),
       ],
     });
+    reconciler = createReconciler({ db, gateway, logger });
+    if (options.reconcileIntervalMs != null)
+      reconcileSchedule = scheduleReconcile(reconciler, options.reconcileIntervalMs, logger);
     if (options.usageFlushing !== false) flusher.start();
   } catch (error) {
     // A failure after the database opened must not leave it open.
@@ -279,9 +298,11 @@ export function createKit(options: KitOptions): Kit {
     },
     flushUsage: () => flusher.flush(),
     usageOutbox: () => outbox.counts(),
+    reconcile: (runOptions) => reconciler.run(runOptions),
     async close() {
       if (closed) return;
       closed = true;
+      await reconcileSchedule?.stop();
       await flusher.stop();
       db.close();
     },
@@ -306,6 +327,10 @@ function checkOptions(options: KitOptions): void {
   }
   if (options.adminToken !== undefined && options.adminToken !== null && options.adminToken.length < 16) {
     problems.push('adminToken must be at least 16 characters long (KIT_ADMIN_TOKEN).');
+  }
+  const interval = options.reconcileIntervalMs;
+  if (interval !== undefined && interval !== null && !(Number.isFinite(interval) && interval >= 1000)) {
+    problems.push('reconcileIntervalMs must be a number of milliseconds >= 1000, or null to turn it off.');
   }
   for (const name of Object.keys(options)) {
     if (name.startsWith('on') && !(HOOK_NAMES as readonly string[]).includes(name)) {

@@ -89,7 +89,30 @@ export type PolarGateway = {
    * @throws {AppError} POLAR_RATE_LIMITED with `Retry-After`, POLAR_UNAVAILABLE, POLAR_REJECTED
    */
   ingestEvents(events: readonly IngestEvent[]): Promise<{ inserted: number; duplicates: number }>;
+  /**
+   * Every object of a list endpoint, one page (up to 100) at a time, newest first (by `created_at`; by
+   * `started_at` for subscriptions). `createdAfter` is passed to Polar where the endpoint filters on it
+   * (orders); elsewhere every page is read.
+   */
+  listPages(resource: PolarListResource, options?: { createdAfter?: string }): AsyncGenerator<PolarObject[]>;
+  /** One order, or `null` when Polar does not know it. */
+  getOrder(id: string): Promise<PolarObject | null>;
+  /** The customer with this external id, or else the one with this email; `null` when there is none. */
+  findCustomer(by: { externalId: string } | { email: string }): Promise<PolarObject | null>;
+  /**
+   * Creates a customer.
+   * @throws {AppError} POLAR_REJECTED (with Polar's detail) when the email or external id is taken
+   */
+  createCustomer(input: { email: string; name?: string | null; externalId?: string | null }): Promise<PolarObject>;
+  /** Sets the external id of a customer that has none (Polar never changes one that is set). */
+  setCustomerExternalId(customerId: string, externalId: string): Promise<PolarObject>;
 };
+
+/** The list endpoints the kit reads whole (reconciliation). */
+export type PolarListResource = 'orders' | 'subscriptions' | 'customers' | 'refunds';
+
+/** Any Polar object: an id, a creation time, and every other field as Polar sent it. */
+export type PolarObject = z.infer<typeof ObjectSchema>;
 
 /** The public license-key actions of Polar's customer portal. */
 export type LicenseKeyAction = 'validate' | 'activate' | 'deactivate';
@@ -171,6 +194,13 @@ const DiscountList = z.looseObject({
 const OrganizationList = z.looseObject({ items: z.array(z.looseObject({ id: z.string().min(1) })) });
 
 const LicenseKeyAnswer = z.looseObject({ id: z.string() });
+
+const ObjectSchema = z.looseObject({ id: z.string().min(1), created_at: z.string() });
+
+const ObjectList = z.looseObject({
+  items: z.array(ObjectSchema),
+  pagination: z.looseObject({ total_count: z.number().int(), max_page: z.number().int() }),
+});
 
 const IngestAnswer = z.looseObject({
   inserted: z.number().int(),
@@ -339,6 +369,67 @@ export function createPolarGateway(options: GatewayOptions): PolarGateway {
       );
       const answer = parse(IngestAnswer, raw, 'events ingest answer');
       return { inserted: answer.inserted, duplicates: answer.duplicates ?? 0 };
+    },
+
+    async *listPages(resource, listOptions = {}) {
+      for (let page = 1; ; page++) {
+        const query = { page, limit: PAGE_LIMIT };
+        const raw = await call((): Promise<unknown> => {
+          switch (resource) {
+            case 'orders':
+              return polar.orders.list({
+                ...query,
+                sorting: ['-created_at'],
+                ...(listOptions.createdAfter ? { created_after: listOptions.createdAfter } : {}),
+              });
+            case 'subscriptions':
+              return polar.subscriptions.list({ ...query, sorting: ['-started_at'] });
+            case 'customers':
+              return polar.customers.list({ ...query, sorting: ['-created_at'] });
+            case 'refunds':
+              return polar.refunds.list({ ...query, sorting: ['-created_at'] });
+          }
+        });
+        const list = parse(ObjectList, raw, `${resource} list`);
+        if (list.items.length > 0) yield list.items;
+        if (page >= list.pagination.max_page || list.items.length === 0) return;
+      }
+    },
+
+    async getOrder(id) {
+      const order = await callOrNull(() => polar.orders.get(id));
+      return order === null ? null : parse(ObjectSchema, order, 'order');
+    },
+
+    async findCustomer(by) {
+      if ('externalId' in by) {
+        const customer = await callOrNull(() => polar.customers.getExternal(by.externalId));
+        return customer === null ? null : parse(ObjectSchema, customer, 'customer');
+      }
+      const list = parse(
+        ObjectList,
+        await call(() => polar.customers.list({ email: by.email, page: 1, limit: 10 })),
+        'customer list',
+      );
+      const wanted = by.email.toLowerCase();
+      return list.items.find((c) => typeof c.email === 'string' && c.email.toLowerCase() === wanted) ?? null;
+    },
+
+    async createCustomer(input) {
+      const body = {
+        email: input.email,
+        ...(input.name ? { name: input.name } : {}),
+        ...(input.externalId ? { external_id: input.externalId } : {}),
+      };
+      return parse(ObjectSchema, await call(() => polar.customers.create(body)), 'customer');
+    },
+
+    async setCustomerExternalId(customerId, externalId) {
+      return parse(
+        ObjectSchema,
+        await call(() => polar.customers.update(customerId, { external_id: externalId })),
+        'customer',
+      );
     },
   };
 }
