@@ -121,3 +121,5 @@ if (!spec) {
 }
 const url = await start(spec);
 process.stdout.write(`${JSON.stringify({ url })}\n`);
+// Exit normally on SIGTERM/SIGINT, so `--cpu-prof` and similar tools can write their files.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));

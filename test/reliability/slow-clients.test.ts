@@ -164,9 +164,9 @@ describe('slow and oversized requests', () => {
       ),
       otherClients: { requests: latencies.length, statuses, p50Ms: latencies[49], maxMs: latencies[latencies.length - 1] },
       oversized: {
-        checkout50MB: { status: statusOf(bigCheckout.answer), bytesSentBeforeAnswer: bigCheckout.sent, ms: bigCheckout.ms },
-        webhook50MB: { status: statusOf(bigWebhook.answer), bytesSentBeforeAnswer: bigWebhook.sent, ms: bigWebhook.ms },
-        webhookChunked20MB: { status: statusOf(chunkedWebhook.answer), bytesSentBeforeAnswer: chunkedWebhook.sent, ms: chunkedWebhook.ms },
+        checkout50MB: { status: statusOf(bigCheckout.answer), bytesWrittenByClient: bigCheckout.sent, ms: bigCheckout.ms },
+        webhook50MB: { status: statusOf(bigWebhook.answer), bytesWrittenByClient: bigWebhook.sent, ms: bigWebhook.ms },
+        webhookChunked20MB: { status: statusOf(chunkedWebhook.answer), bytesWrittenByClient: chunkedWebhook.sent, ms: chunkedWebhook.ms },
       },
       hugeHeader: statusOf(hugeHeader),
       brokenRequestLine: statusOf(brokenLine),
