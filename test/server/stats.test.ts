@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CatalogInput } from '../../emulator/catalog.js';
 import type { CheckoutResponse, CheckoutStatusResponse } from '../../contract/contract.js';
 import { startTestKit, waitFor } from '../helpers/test-kit.js';
 import type { TestKit } from '../helpers/test-kit.js';
@@ -9,7 +10,7 @@ const BOOK = '11111111-1111-4111-8111-000000000003';
 const WEEKLY = '11111111-1111-4111-8111-000000000004';
 const CARD = { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123', name: 'Stat Buyer' };
 
-const CATALOG = {
+const CATALOG: CatalogInput = {
   products: [
     { id: MONTHLY, name: 'Monthly USD', recurring_interval: 'month', price: { type: 'fixed', amount: 1000 } },
     { id: YEARLY, name: 'Yearly USD', recurring_interval: 'year', price: { type: 'fixed', amount: 12000 } },
