@@ -47,7 +47,8 @@ export function createAccessQueries(db: Database) {
   const customers = createCustomerStore(db);
   const checkouts = createCheckoutStore(db);
 
-  // Subscriptions grant access while active or trialing (Polar's customer state lists exactly these).
+  // Subscriptions grant access while active or trialing (Polar's customer state lists exactly these);
+  // `past_due` does not.
   const grantingSubscriptions = db.prepare<[string], SubscriptionSummaryRow>(`
     SELECT id, product_id, status, current_period_end, cancel_at_period_end FROM subscriptions
     WHERE customer_id = ? AND status IN ('active', 'trialing')
@@ -88,6 +89,12 @@ export function createAccessQueries(db: Database) {
      * What the customer whose external id, Polar customer id or email is `key` may use now: active or
      * trialing subscriptions, paid one-time products not fully refunded, and granted benefits.
      * `null` when the kit has never seen such a customer.
+     *
+     * A subscription that is `past_due` (a renewal payment failed) is not active: it is left out of
+     * `subscriptions`, and its product out of `product_ids`. The benefits Polar still grants during its grace
+     * period stay in `benefits` until Polar revokes them (`benefit_grant.revoked`, sent with
+     * `subscription.revoked` when the subscription ends). `active` is true exactly while something grants
+     * access: `product_ids` or `benefits` is not empty. A deleted customer has no access.
      */
     access(key: string): AccessResponse | null {
       const customer = customers.findByKey(key);

@@ -58,9 +58,15 @@ export function createCustomerStore(db: Database) {
   return {
     /**
      * Stores a Polar customer unless a newer state is already stored. Returns whether it was written.
+     * @param options.embedded the copy came inside another object's event (an order's `customer`): it never
+     *   replaces a stored state with the same `modified_at` (see `versionKey`)
      * @throws {PolarDataError} when the object lacks a field the kit stores
      */
-    upsert(polarCustomer: unknown, eventTimestamp?: string | null): boolean {
+    upsert(
+      polarCustomer: unknown,
+      eventTimestamp?: string | null,
+      options: { embedded?: boolean } = {},
+    ): boolean {
       const c = parsePolar(polarCustomerSchema, polarCustomer, 'customer');
       const json = JSON.stringify(polarCustomer);
       const info = upsert.run({
@@ -71,7 +77,7 @@ export function createCustomerStore(db: Database) {
         deleted_at: optionalTimestamp(c.deleted_at),
         created_at: canonicalTimestamp(c.created_at),
         modified_at: optionalTimestamp(c.modified_at),
-        version_key: versionKey(c, eventTimestamp, json, c.deleted_at ? 1 : 0),
+        version_key: versionKey(c, eventTimestamp, json, c.deleted_at ? 1 : 0, options),
         raw: json,
       });
       return info.changes > 0;

@@ -30,16 +30,27 @@ export function createSubscriptionStore(db: Database) {
   return {
     /**
      * Stores a Polar subscription unless a newer state is stored. Returns whether it was written.
+     * @param options.embedded the copy came inside another object's event (an order's `subscription`): it
+     *   never replaces a stored state with the same `modified_at` (see `versionKey`)
      * @throws {PolarDataError} when the subscription lacks a field the kit stores
      */
-    upsert(polarSubscription: unknown, eventTimestamp?: string | null): boolean {
+    upsert(
+      polarSubscription: unknown,
+      eventTimestamp?: string | null,
+      options: { embedded?: boolean } = {},
+    ): boolean {
       const s = parsePolar(polarSubscriptionSchema, polarSubscription, 'subscription');
-      return upsert.run(toRow(s, polarSubscription, eventTimestamp)).changes > 0;
+      return upsert.run(toRow(s, polarSubscription, eventTimestamp, options)).changes > 0;
     },
   };
 }
 
-function toRow(s: PolarSubscription, raw: unknown, eventTimestamp: string | null | undefined) {
+function toRow(
+  s: PolarSubscription,
+  raw: unknown,
+  eventTimestamp: string | null | undefined,
+  options: { embedded?: boolean },
+) {
   const json = JSON.stringify(raw);
   return {
     id: s.id,
@@ -60,7 +71,7 @@ function toRow(s: PolarSubscription, raw: unknown, eventTimestamp: string | null
     past_due_at: optionalTimestamp(s.past_due_at),
     created_at: canonicalTimestamp(s.created_at),
     modified_at: optionalTimestamp(s.modified_at),
-    version_key: versionKey(s, eventTimestamp, json, 0),
+    version_key: versionKey(s, eventTimestamp, json, 0, options),
     raw: json,
   };
 }

@@ -35,23 +35,37 @@ export function optionalTimestamp(value: string | null | undefined): string | nu
 }
 
 /**
+ * Marks the event time of a copy embedded in another object's event (an order's `subscription`, a grant's
+ * `customer`). It sorts before every event time and before {@link NO_EVENT} (`-` < `0`), so such a copy
+ * never wins over the object's own event, or a read from the API, with the same `modified_at` and rank.
+ */
+const EMBEDDED = '-';
+
+/**
  * The key that totally orders the states of one Polar object, so that writing only states whose key is not
  * older than the stored one makes deliveries in any order converge:
  * 1. its `modified_at` (else `created_at`);
  * 2. `rank`: how far along a one-way status is (a checkout `succeeded` after `confirmed`), for states that
  *    share a `modified_at`;
- * 3. the envelope timestamp of the event that carried it (lowest when it came from the API);
- * 4. a digest of the JSON, so that two different copies stamped with the same instant (an object and the
- *    copy embedded in another event, sent in the same millisecond) still resolve the same way every time.
+ * 3. where the copy came from: a copy embedded in another object's event loses to the object's own event and
+ *    to a read from the API (it may only fill in a row that is missing or older); then the envelope timestamp
+ *    of the event that carried it (lowest when it came from the API);
+ * 4. a digest of the JSON, so that two different copies stamped with the same instant still resolve the same
+ *    way every time.
+ *
+ * Polar stamps every change with a new microsecond `modified_at`, so step 1 decides between two states of an
+ * object; steps 3 and 4 only break ties between copies of one state (or of a sender with a coarse clock).
  */
 export function versionKey(
   object: { created_at: string; modified_at?: string | null },
   eventTimestamp: string | null | undefined,
   json: string,
   rank = 0,
+  options: { embedded?: boolean } = {},
 ): string {
   const changed = canonicalTimestamp(object.modified_at ?? object.created_at);
   const sent = eventTimestamp ? canonicalTimestamp(eventTimestamp) : NO_EVENT;
+  const source = options.embedded ? `${EMBEDDED}${sent}` : sent;
   const digest = createHash('sha256').update(json).digest('hex').slice(0, 16);
-  return `${changed}|${rank}|${sent}|${digest}`;
+  return `${changed}|${rank}|${source}|${digest}`;
 }

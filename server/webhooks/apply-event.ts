@@ -84,13 +84,18 @@ export function createEventApplier(db: Database) {
   const grants = createBenefitGrantStore(db);
   const refunds = createRefundStore(db);
 
-  /** Customers and subscriptions embedded in other objects are stored when complete, so lookups work even if
-   * their own events are late or lost; an incomplete embedded copy is skipped rather than failing the event. */
+  /**
+   * Customers and subscriptions embedded in other objects are stored when complete, so lookups work even if
+   * their own events are late or lost; an incomplete embedded copy is skipped rather than failing the event.
+   * An embedded copy only fills in a row that is missing or older: it never wins over the object's own event
+   * with the same `modified_at`. (A sender whose clock stamps two changes with one instant would otherwise let
+   * a renewal's order, still embedding the subscription `active`, undo the `past_due` of its own event.)
+   */
   function embeddedCustomer(value: unknown, at: string): void {
-    if (polarCustomerSchema.safeParse(value).success) customers.upsert(value, at);
+    if (polarCustomerSchema.safeParse(value).success) customers.upsert(value, at, { embedded: true });
   }
   function embeddedSubscription(value: unknown, at: string): void {
-    if (polarSubscriptionSchema.safeParse(value).success) subscriptions.upsert(value, at);
+    if (polarSubscriptionSchema.safeParse(value).success) subscriptions.upsert(value, at, { embedded: true });
   }
 
   return {

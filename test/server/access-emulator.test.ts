@@ -184,14 +184,31 @@ describe('access after purchases through the emulator', () => {
   it('loses access when a renewal fails and the subscription is then canceled', async () => {
     const t = await start();
     const monthly = (await products(t)).find((p) => p.is_recurring && (p.price_amount ?? 0) > 0)!;
+    expect(monthly.benefits.length).toBeGreaterThan(0);
     await buy(t, monthly, 'declined', RENEWAL_FAILS_CARD);
     const subscriptionId = t.kit.access('declined')!.subscriptions[0]!.id;
     await t.control(`/_emulator/subscriptions/${subscriptionId}/renew`);
     await settled(t);
-    expect(t.kit.access('declined')).toMatchObject({ subscriptions: [], product_ids: [] });
+    // Past due: not an active subscription any more, but Polar's grace period keeps the benefits granted,
+    // and they are what still gives access.
+    const pastDue = t.kit.access('declined')!;
+    expect(pastDue).toMatchObject({ active: true, subscriptions: [], product_ids: [] });
+    expect(pastDue.benefits.map((b) => b.id).sort()).toEqual(monthly.benefits.map((b) => b.id).sort());
+    expect(await access(t, 'declined')).toEqual(pastDue);
+    // The renewal order was created but never paid.
+    expect(t.kit.orders('declined@example.com')).toMatchObject([
+      { billing_reason: 'subscription_cycle', paid: false, status: 'pending' },
+      { billing_reason: 'subscription_create', paid: true },
+    ]);
     await t.control(`/_emulator/subscriptions/${subscriptionId}/revoke`);
     await settled(t);
-    expect(t.kit.access('declined')).toMatchObject({ active: false, product_ids: [], benefits: [] });
+    expect(t.kit.access('declined')).toEqual({
+      ...pastDue,
+      active: false,
+      subscriptions: [],
+      product_ids: [],
+      benefits: [],
+    });
   });
 
   it('stores every delivery it acknowledged, byte for byte, once', async () => {
