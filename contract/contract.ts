@@ -166,3 +166,58 @@ export type UsageEvent = {
 };
 export type UsageRequest = { events: UsageEvent[] };
 export type UsageResponse = { accepted: number };
+
+/** `GET /api/usage/outbox`: usage events waiting, sent, and rejected by Polar. */
+export type UsageOutboxResponse = { pending: number; failed: number; sent: number };
+
+/** `POST /api/license-keys/validate`. The organization is filled in by the kit. */
+export type LicenseKeyValidateRequest = {
+  key: string;
+  activation_id?: string;
+  benefit_id?: string;
+  customer_id?: string;
+  increment_usage?: number;
+  conditions?: Record<string, string | number | boolean>;
+};
+/** `POST /api/license-keys/activate`. */
+export type LicenseKeyActivateRequest = {
+  key: string;
+  label: string;
+  conditions?: Record<string, string | number | boolean>;
+  meta?: Record<string, string | number | boolean>;
+};
+/** `POST /api/license-keys/deactivate` → 204. */
+export type LicenseKeyDeactivateRequest = { key: string; activation_id: string };
+
+export type WebhookEventStatus = 'processed' | 'failed' | 'ignored';
+
+/** One stored webhook delivery in `GET /api/webhook-events` (newest first; the payload is left out). */
+export type WebhookEventSummary = {
+  webhook_id: string;
+  type: string;
+  status: WebhookEventStatus;
+  error: string | null;
+  attempts: number;
+  event_timestamp: string | null;
+  received_at: string;
+  processed_at: string | null;
+};
+/** `GET /api/webhook-events?status=&limit=&cursor=`; pass `next_cursor` back as `cursor` for the next page. */
+export type WebhookEventsResponse = { items: WebhookEventSummary[]; next_cursor: string | null };
+/** `POST /api/webhook-events/:webhook_id/replay`. */
+export type WebhookEventReplayResponse = { webhook_id: string; status: WebhookEventStatus };
+
+/** Revenue of paid orders in one currency, minor units: net amounts (after discounts, before tax). */
+export type RevenueFigures = { currency: string; orders: number; gross: number; refunded: number; net: number };
+
+/** `GET /api/stats?from=&to=`: revenue and churn within `[from, to)`; active subscriptions and MRR now. */
+export type StatsResponse = {
+  from: string | null;
+  to: string | null;
+  revenue: RevenueFigures[];
+  revenue_by_product: Array<RevenueFigures & { product_id: string | null; product_name: string | null }>;
+  active_subscriptions: Array<{ product_id: string; product_name: string | null; count: number }>;
+  /** Monthly-normalised: yearly / 12, weekly × 52 / 12, daily × 365 / 12. */
+  mrr: Array<{ currency: string; amount: number; subscriptions: number }>;
+  churned_subscriptions: { count: number; by_product: Array<{ product_id: string; count: number }> };
+};

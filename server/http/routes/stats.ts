@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { StatsResponse } from '../../../contract/contract.js';
 import type { Stats } from '../../db/stats.js';
 import { normalizeTimestamp } from '../../db/timestamps.js';
 import { AppError } from '../../errors.js';
@@ -77,7 +78,8 @@ export function statsRouter(deps: StatsDeps): Router {
       });
     }
     res.setHeader('Cache-Control', 'no-store');
-    res.json(deps.stats({ from, to }));
+    const stats: StatsResponse = deps.stats({ from, to });
+    res.json(stats);
   });
   return router;
 }

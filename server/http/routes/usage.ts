@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import type { UsageResponse } from '../../../contract/contract.js';
+import type { UsageOutboxResponse, UsageResponse } from '../../../contract/contract.js';
 import type { UsageOutbox } from '../../db/usage-outbox.js';
 import {
   OutboxCountsSchema,
@@ -67,7 +67,8 @@ export function usageRouter(deps: UsageDeps): Router {
 
   router.get('/usage/outbox', admin, (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json(deps.outbox.counts());
+    const counts: UsageOutboxResponse = deps.outbox.counts();
+    res.json(counts);
   });
   return router;
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { WebhookEventReplayResponse, WebhookEventsResponse } from '../../../contract/contract.js';
 import { AppError } from '../../errors.js';
 import type { WebhookEventListItem } from '../../db/webhook-event-pages.js';
 import type { WebhookEventStatus } from '../../db/webhook-events.js';
@@ -85,19 +86,19 @@ export function webhookEventsRouter(deps: WebhookEventsDeps): Router {
   router.get('/webhook-events', admin, (req, res) => {
     const query = parseQuery(WebhookEventsQuerySchema, req.query);
     res.setHeader('Cache-Control', 'no-store');
-    res.json(
-      deps.list({
-        limit: query.limit,
-        ...(query.status ? { status: query.status } : {}),
-        ...(query.cursor ? { cursor: query.cursor } : {}),
-      }),
-    );
+    const page: WebhookEventsResponse = deps.list({
+      limit: query.limit,
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    });
+    res.json(page);
   });
 
   router.post('/webhook-events/:webhook_id/replay', admin, (req, res) => {
     const { webhook_id } = parseQuery(WebhookEventParamsSchema, req.params);
     const outcome = deps.replay(webhook_id);
-    res.json({ webhook_id, status: outcome.status });
+    const response: WebhookEventReplayResponse = { webhook_id, status: outcome.status };
+    res.json(response);
   });
   return router;
 }
