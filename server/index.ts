@@ -35,7 +35,7 @@ import { createUsageFlusher } from './usage/flusher.js';
 import type { UsageFlusher } from './usage/flusher.js';
 import { acceptUsageEvents } from './usage/usage-events.js';
 import { createWebhookIngest } from './webhooks/ingest.js';
-import type { WebhookHooks } from './webhooks/ingest.js';
+import type { WebhookHooks, WebhookIngest } from './webhooks/ingest.js';
 
 export type { IdentifyCustomer } from './http/routes/checkout.js';
 export type { WebhookHooks } from './webhooks/ingest.js';
@@ -199,6 +199,7 @@ export function createKit(options: KitOptions): Kit {
   let flusher: UsageFlusher;
   let reconciler: Reconciler;
   let reconcileSchedule: { stop(): Promise<void> } | null = null;
+  let ingest: WebhookIngest;
   try {
     const products = createProductStore(db);
     const checkouts = createCheckoutStore(db);
@@ -214,7 +215,7 @@ export function createKit(options: KitOptions): Kit {
       const hook = (options as Record<string, unknown>)[name];
       if (typeof hook === 'function') (hooks as Record<string, unknown>)[name] = hook;
     }
-    const ingest = createWebhookIngest({ db, secret: options.webhookSecret, logger, hooks });
+    ingest = createWebhookIngest({ db, secret: options.webhookSecret, logger, hooks });
     const checkDatabase = db.prepare('SELECT 1');
     outbox = createUsageOutbox(db);
     flusher = createUsageFlusher({ outbox, gateway, logger, ...options.usageFlush });
@@ -304,6 +305,8 @@ export function createKit(options: KitOptions): Kit {
       closed = true;
       await reconcileSchedule?.stop();
       await flusher.stop();
+      // Webhook callbacks still running may read the database (kit.orders, kit.access): let them finish.
+      await ingest.drain();
       db.close();
     },
   };
