@@ -83,7 +83,15 @@ export function createUsageFlusher(options: UsageFlusherOptions): UsageFlusher {
       });
   }
 
-  async function flush(): Promise<{ sent: number; failed: number; retrying: number }> {
+  /** One flush at a time: a caller arriving during one waits for it and then runs its own. */
+  let chain: Promise<unknown> = Promise.resolve();
+  function flush(): Promise<{ sent: number; failed: number; retrying: number }> {
+    const run = chain.then(flushOnce, flushOnce);
+    chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async function flushOnce(): Promise<{ sent: number; failed: number; retrying: number }> {
     const totals = { sent: 0, failed: 0, retrying: 0 };
     for (;;) {
       if (pausedUntil > Date.now()) return totals;
