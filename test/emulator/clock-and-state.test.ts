@@ -82,9 +82,8 @@ describe('timestamps of the objects the emulator sends', () => {
     )!;
     const embedded = renewal.data.subscription as { status: string; modified_at: string };
     expect(embedded.status).toBe('active');
-    const pastDue = events.find(
-      (e) => e.type === 'subscription.updated' && e.data.status === 'past_due',
-    )!.data as { modified_at: string; past_due_at: string };
+    const pastDue = events.find((e) => e.type === 'subscription.updated' && e.data.status === 'past_due')!
+      .data as { modified_at: string; past_due_at: string };
     expect(pastDue.modified_at).toMatch(MICROS);
     expect(pastDue.modified_at > embedded.modified_at).toBe(true);
     expect(pastDue.past_due_at).toBe(pastDue.modified_at);
