@@ -7,6 +7,12 @@ import type { CliCommand } from './command.js';
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   emulator: () => import('./emulator.js'),
   start: () => import('./start.js'),
+  doctor: () => import('./doctor.js'),
+  'import-customers': () => import('./import-customers.js'),
+  trigger: () => import('./trigger.js'),
+  replay: () => import('./replay.js'),
+  reconcile: () => import('./reconcile.js'),
+  backup: () => import('./backup.js'),
 };
 
 const USAGE = `Usage: polar-kit <command> [options]
