@@ -31,6 +31,9 @@ export type UsageFlusher = {
   flush(): Promise<{ sent: number; failed: number; retrying: number }>;
 };
 
+/** A `Retry-After` longer than this is taken as this. */
+const RETRY_AFTER_MAX_MS = 3_600_000;
+
 /**
  * Sends the usage outbox to Polar's events ingest. Rows are marked sent only after Polar's 2xx; when Polar is
  * down (5xx, timeout) or rate limiting (429), the batch is rescheduled with exponential backoff and jitter, or
@@ -149,11 +152,11 @@ export function createUsageFlusher(options: UsageFlusherOptions): UsageFlusher {
     return { sent: batch.length, failed: 0, retrying: 0 };
   }
 
-  /** `Retry-After` on a 429; otherwise `base · 2^attempts` capped at the maximum, with full jitter. */
+  /** `Retry-After` on a 429 (Polar's wish wins over `retryMaxMs`, up to an hour); otherwise `base · 2^attempts` capped at the maximum, with full jitter. */
   function retryDelay(error: unknown, attempts: number): number {
     if (isAppError(error) && error.code === 'POLAR_RATE_LIMITED') {
       const seconds = Number(error.headers['Retry-After']);
-      if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, retryMaxMs);
+      if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, RETRY_AFTER_MAX_MS);
     }
     const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempts, 30));
     return Math.max(retryBaseMs / 2, Math.round(random() * ceiling));
