@@ -25,6 +25,8 @@ export type Report = {
   machine: { cores: number; cpu: string; memoryGb: number; node: string; platform: string; loadBefore: number[]; loadAfter: number[] };
   settings: { rounds: number; seconds: number; connections: number };
   webhooks: WebhookContender[];
+  /** Share of the kit's CPU time by part, under the webhook load (profiled, so a little slower). */
+  profile: { rps: number; shares: Array<{ what: string; percent: number }> };
   products: { bytes: number; contenders: Array<{ name: string; rps: number; p99: number; non2xx: number }> };
   checkout: {
     requests: number;
@@ -189,6 +191,12 @@ export function renderReport(report: Report): string {
       'process crash, which is what the kit promises Polar when it acknowledges a delivery. `NORMAL` survives a process crash (kill -9) but ' +
       'may lose the last commits on power loss; Polar would not redeliver those, because they were acknowledged. The cost of FULL depends on ' +
       'the disk\'s fsync latency: on this machine\'s storage it is the difference shown above.',
+    '',
+    `**Where the kit's time goes** (CPU profile of the kit under the same load, ${f0(report.profile.rps)} events/s while profiled; each sample charged to the nearest JavaScript frame):`,
+    '',
+    '| part | share of CPU samples |',
+    '|---|---:|',
+    ...report.profile.shares.map((s) => `| ${s.what} | ${f1(s.percent)} % |`),
     '',
     `Per-round figures (events/s): ${report.webhooks.map((c) => `${c.name}: ${c.rounds.map((r) => f0(r.rps)).join(', ')}`).join('; ')}.`,
     '',

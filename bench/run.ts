@@ -69,8 +69,8 @@ function rssOf(pid: number): number {
   }
 }
 
-async function startServer(spec: ServerSpec): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH, 'servers.ts'), JSON.stringify(spec)], {
+async function startServer(spec: ServerSpec, nodeArgs: string[] = []): Promise<Running> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(BENCH, 'servers.ts'), JSON.stringify(spec)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -180,6 +180,61 @@ async function webhookPhase(dir: string, emulatorUrl: string): Promise<Report['w
   }
   for (const server of servers.values()) await server.stop();
   return result;
+}
+
+/**
+ * Where the kit's webhook time goes: a CPU profile (`--cpu-prof`) of the kit under the same load, each sample
+ * charged to the nearest JavaScript frame's module.
+ */
+async function profilePhase(dir: string, emulatorUrl: string): Promise<Report['profile']> {
+  const profileDir = path.join(dir, 'profile');
+  const kit = await startServer({ kind: 'kit', dbPath: path.join(dir, 'profile.sqlite'), secret: SECRET, apiUrl: emulatorUrl }, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+  await webhookLoad({ url: kit.url, secret: SECRET, scheme: 'standard', connections: CONNECTIONS, seconds: 1 });
+  const figures = await webhookLoad({ url: kit.url, secret: SECRET, scheme: 'standard', connections: CONNECTIONS, seconds: SECONDS });
+  await kit.stop();
+  const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+  if (!file) throw new Error('the kit wrote no CPU profile');
+  type Node = { id: number; callFrame: { functionName: string; url: string }; children?: number[] };
+  const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const category = (url: string, name: string): string | null => {
+    if (name === '(garbage collector)') return 'garbage collection';
+    if (name === '(idle)') return 'idle';
+    if (name === '(program)') return 'V8 / native, unattributed';
+    if (!url) return null;
+    if (url.includes('better-sqlite3')) return 'SQLite: statements and commit (better-sqlite3, incl. fsync)';
+    if (/standardwebhooks|fast-sha256|internal\/crypto/.test(url)) return 'signature verification (standardwebhooks)';
+    if (url.includes('/server/db/')) return 'kit: row mapping (server/db)';
+    if (url.includes('/server/webhooks/') || url.includes('/server/polar/')) return 'kit: ingest, envelope parsing, apply (server/webhooks, server/polar)';
+    if (url.includes('/server/')) return 'kit: HTTP middleware (server/http)';
+    if (/node_modules\/(pino|@pinojs|sonic-boom|thread-stream)/.test(url)) return 'request logging (pino)';
+    if (/node_modules\/(express|router|body-parser|raw-body|helmet|cors|on-finished|finalhandler|send|type-is|content-type|iconv-lite|qs|debug)/.test(url)) return 'Express, body parsing, helmet, CORS';
+    if (url.includes('node_modules/zod')) return 'zod validation';
+    if (url.startsWith('node:')) return 'Node HTTP, streams and timers';
+    return 'other';
+  };
+  const totals = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    total += delta;
+    let current: number | undefined = id;
+    let label: string | null = null;
+    while (current !== undefined && label === null) {
+      const node = byId.get(current)!;
+      label = category(node.callFrame.url, node.callFrame.functionName);
+      current = parent.get(current);
+    }
+    const key = label ?? 'native, unattributed';
+    totals.set(key, (totals.get(key) ?? 0) + delta);
+  });
+  log(`profile: ${figures.rps.toFixed(0)} ev/s while profiled`);
+  return {
+    rps: figures.rps,
+    shares: [...totals].map(([what, time]) => ({ what, percent: (100 * time) / total })).sort((a, b) => b.percent - a.percent),
+  };
 }
 
 async function productsPhase(dir: string, emulatorUrl: string): Promise<Report['products']> {
@@ -448,13 +503,14 @@ async function main(): Promise<void> {
     const only = process.env.BENCH_ONLY;
     if (only) {
       // One phase, printed rather than reported (for working on the runner).
-      const phases = { webhooks: webhookPhase, products: productsPhase, checkout: checkoutPhase, widget: widgetPhase, footprint: footprintPhase };
+      const phases = { webhooks: webhookPhase, profile: profilePhase, products: productsPhase, checkout: checkoutPhase, widget: widgetPhase, footprint: footprintPhase };
       const phase = phases[only as keyof typeof phases];
       if (!phase) throw new Error(`BENCH_ONLY must be one of ${Object.keys(phases).join(', ')}`);
       process.stdout.write(`${JSON.stringify(await phase(dir, emulator.url), null, 2)}\n`);
       return;
     }
     const webhooks = await webhookPhase(dir, emulator.url);
+    const profile = await profilePhase(dir, emulator.url);
     const products = await productsPhase(dir, emulator.url);
     const checkout = await checkoutPhase(dir, emulator.url);
     const widget = await widgetPhase(dir, emulator.url);
@@ -474,6 +530,7 @@ async function main(): Promise<void> {
       },
       settings: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS },
       webhooks,
+      profile,
       products,
       checkout,
       widget,
