@@ -134,7 +134,7 @@ describe('GET /api/stats', () => {
       } catch {
         return false;
       }
-    }, 'the refund and the revocation');
+    }, 'the refund and the revocation', { timeoutMs: 15_000 });
     const body = (await stats(query)) as { active_subscriptions: unknown[] };
     expect(body).toEqual(expected);
     expect(body.active_subscriptions).toHaveLength(3);
