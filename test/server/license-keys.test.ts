@@ -1,4 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ORGANIZATION_ID } from '../../emulator/app.js';
+import { createApp } from '../../server/http/app.js';
+import { createKit } from '../../server/index.js';
+import { createSilentLogger } from '../../server/logger.js';
 import type { CheckoutResponse, CheckoutStatusResponse } from '../../contract/contract.js';
 import { startTestKit, waitFor } from '../helpers/test-kit.js';
 import type { TestKit } from '../helpers/test-kit.js';
@@ -132,6 +141,46 @@ describe('POST /api/license-keys/*', () => {
       code: 'VALIDATION_FAILED',
       errors: [{ code: 'UNKNOWN_FIELD' }],
     });
+  });
+});
+
+describe('the organization sent to Polar', () => {
+  /** A second kit on the same emulator, configured with `POLAR_ORGANIZATION_ID`. */
+  async function validateWithOrganization(organizationId: string, key: string): Promise<Response> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'polar-kit-org-'));
+    const logger = createSilentLogger();
+    const kit = createKit({
+      accessToken: 'polar_oat_test_token',
+      webhookSecret: t.webhookSecret,
+      server: 'local',
+      apiUrl: t.emulator.url,
+      databasePath: path.join(dir, 'kit.sqlite'),
+      organizationId,
+      logger,
+    });
+    const server = createServer(createApp({ api: kit.router, logger }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      return await fetch(`http://127.0.0.1:${port}/api/license-keys/validate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key }),
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await kit.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('is POLAR_ORGANIZATION_ID when configured: the right one validates, another one knows no such key', async () => {
+    const { key } = await buyLicense();
+    expect((await validateWithOrganization(ORGANIZATION_ID, key)).status).toBe(200);
+    const other = await validateWithOrganization('00000000-0000-4000-8000-000000000000', key);
+    expect(other.status).toBe(404);
+    expect(await other.json()).toMatchObject({ code: 'LICENSE_KEY_NOT_FOUND' });
   });
 });
 
