@@ -142,7 +142,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
   async function execute(runOptions: ReconcileRunOptions): Promise<ReconcileReport> {
     const startedAt = now().toISOString();
-    const since = runOptions.full ? null : sinceOf(runOptions.since) ?? runs.watermark();
+    const since = runOptions.full ? null : (sinceOf(runOptions.since) ?? runs.watermark());
     const readFrom = since === null ? null : new Date(Date.parse(since) - overlapMs).toISOString();
     const runId = runs.start(startedAt, since);
     const counts = {
@@ -159,19 +159,19 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     try {
       // Customers first, newest first: an incremental run stops at the first page older than `readFrom`.
       for await (const page of gateway.listPages('customers')) {
-        record('customers', applyPage('customers', page));
+        record('customers', applyPage.immediate('customers', page));
         if (readFrom !== null && page.some((c) => createdBefore(c, readFrom))) break;
       }
       for await (const page of gateway.listPages('subscriptions')) {
-        record('subscriptions', applyPage('subscriptions', page));
+        record('subscriptions', applyPage.immediate('subscriptions', page));
       }
       for await (const page of gateway.listPages('orders', readFrom ? { createdAfter: readFrom } : {})) {
-        record('orders', applyPage('orders', page));
+        record('orders', applyPage.immediate('orders', page));
       }
       // A refund changes its order (status, refunded amount) long after the order was created.
       const refundedOrders = new Set<string>();
       for await (const page of gateway.listPages('refunds')) {
-        const outcomes = applyPage('refunds', page);
+        const outcomes = applyPage.immediate('refunds', page);
         record('refunds', outcomes);
         page.forEach((refund, index) => {
           const outcome = outcomes[index];
@@ -181,7 +181,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       }
       for (const orderId of refundedOrders) {
         const order = await gateway.getOrder(orderId);
-        if (order) record('orders', applyPage('orders', [order]));
+        if (order) record('orders', applyPage.immediate('orders', [order]));
       }
     } catch (error) {
       const total = sum(Object.values(counts));
@@ -248,7 +248,11 @@ export function scheduleReconcile(
   };
 }
 
-function embedded(value: unknown, schema: { safeParse(v: unknown): { success: boolean } }, store: (v: unknown) => void) {
+function embedded(
+  value: unknown,
+  schema: { safeParse(v: unknown): { success: boolean } },
+  store: (v: unknown) => void,
+) {
   // An incomplete embedded copy is skipped, as on the webhook path; the object's own list fills it in.
   if (value !== null && value !== undefined && schema.safeParse(value).success) store(value);
 }
@@ -268,7 +272,9 @@ function sinceOf(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   const time = Date.parse(value);
   if (Number.isNaN(time) || normalizeTimestamp(value) === null)
-    throw new Error(`since must be an ISO-8601 time with a zone, e.g. 2026-01-15T00:00:00Z (got "${value}").`);
+    throw new Error(
+      `since must be an ISO-8601 time with a zone, e.g. 2026-01-15T00:00:00Z (got "${value}").`,
+    );
   return new Date(time).toISOString();
 }
 

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,7 +9,7 @@ import { startEmulator } from '../helpers/emulator.js';
 import type { StartedEmulator } from '../helpers/emulator.js';
 import { TEST_WEBHOOK_SECRET, startTestKit, waitFor } from '../helpers/test-kit.js';
 import type { TestKit } from '../helpers/test-kit.js';
-import { runCli, tempDir } from './run-cli.js';
+import { BIN, runCli, tempDir } from './run-cli.js';
 
 const PAYING_CARD = { number: '4242424242424242', exp_month: 12, exp_year: 2035, cvc: '123' };
 
@@ -305,6 +307,23 @@ describe('polar-kit CLI', () => {
       expect(second.stdout).toMatch(/changes since \d{4}-/);
       expect(second.stdout).toMatch(/total\s+\d+ read\s+0 new\s+0 updated\s+0 failed/);
     });
+
+    it('keeps running with --interval until SIGTERM, then exits 0', async () => {
+      const t = await testKit({ registerWebhook: false });
+      await buy(t, 'interval');
+      const child = spawn(process.execPath, [BIN, 'reconcile', '--interval', '60'], {
+        cwd: tempDir(),
+        env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), ...envFor(t.emulator.url, t.dbPath) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      await waitFor(() => output.includes('total'), 'the first run', { timeoutMs: 30_000 });
+      expect(output).toMatch(/orders\s+1 read\s+1 new/);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }, 60_000);
 
     it('exits 1 when Polar cannot be reached', async () => {
       const result = await runCli(['reconcile'], {

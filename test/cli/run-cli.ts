@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/polar-kit.js', import.meta.url));
+/** The `polar-kit` executable. */
+export const BIN = fileURLToPath(new URL('../../bin/polar-kit.js', import.meta.url));
 
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 
