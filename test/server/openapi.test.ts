@@ -169,9 +169,9 @@ describe('GET /api/openapi.json', () => {
       querySchema('get', '/api/stats').safeParse({ from: '2026-01-01', to: '2026-02-01T00:00:00Z' }).success,
     ).toBe(true);
     expect(querySchema('get', '/api/stats').safeParse({ since: '2026-01-01' }).success).toBe(false);
-    expect(
-      querySchema('get', '/api/webhook-events').safeParse({ status: 'failed', limit: 10 }).success,
-    ).toBe(true);
+    expect(querySchema('get', '/api/webhook-events').safeParse({ status: 'failed', limit: 10 }).success).toBe(
+      true,
+    );
     expect(querySchema('get', '/api/webhook-events').safeParse({ status: 'lost' }).success).toBe(false);
   });
 

@@ -127,14 +127,18 @@ describe('GET /api/stats', () => {
     };
     const query = `?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
     // Refund and revocation arrive as webhooks; wait until the kit has them, then compare exactly.
-    await waitFor(async () => {
-      try {
-        expect(await stats(query)).toEqual(expected);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'the refund and the revocation', { timeoutMs: 15_000 });
+    await waitFor(
+      async () => {
+        try {
+          expect(await stats(query)).toEqual(expected);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      'the refund and the revocation',
+      { timeoutMs: 15_000 },
+    );
     const body = (await stats(query)) as { active_subscriptions: unknown[] };
     expect(body).toEqual(expected);
     expect(body.active_subscriptions).toHaveLength(3);
