@@ -266,12 +266,51 @@ function widgetSourceDefines(): Record<string, string> {
   };
 }
 
+const DEMO_ROOT = fileURLToPath(new URL('./demo/', import.meta.url));
+
+/**
+ * The demo site (default `vite build` → `dist/demo`, which `polar-kit start` serves at `/`; `vite` = dev server).
+ * Its pages load the built widget from the kit's `/widget/` with a script tag, as a merchant's pages do, so the dev
+ * server proxies `/api` and `/widget` to the kit on `PORT` (8000).
+ */
+function demoConfig(): UserConfig {
+  const kitPort = Number(process.env.PORT) || 8000;
+  const kit = `http://127.0.0.1:${kitPort}`;
+  return {
+    root: DEMO_ROOT,
+    publicDir: false,
+    envPrefix: 'VITE_',
+    define: { ...widgetSourceDefines(), 'import.meta.env.VITE_KIT_PORT': JSON.stringify(String(kitPort)) },
+    server: {
+      port: Number(process.env.DEMO_DEV_PORT) || 5173,
+      strictPort: false,
+      proxy: { '/api': kit, '/widget': kit },
+    },
+    build: {
+      outDir: fileURLToPath(new URL('./dist/demo/', import.meta.url)),
+      emptyOutDir: true,
+      target: 'es2021',
+      rollupOptions: {
+        input: {
+          index: join(DEMO_ROOT, 'index.html'),
+          success: join(DEMO_ROOT, 'success.html'),
+          account: join(DEMO_ROOT, 'account.html'),
+        },
+      },
+    },
+  };
+}
+
 /**
  * One config for the demo site (default build), the widget library (`--mode widget`) and Vitest.
  * The demo and widget blocks are filled in by the widget and demo work.
  */
 export default defineConfig(({ mode }) => ({
-  ...(mode === 'widget' ? widgetConfig() : { define: widgetSourceDefines() }),
+  ...(mode === 'widget'
+    ? widgetConfig()
+    : mode === 'test'
+      ? { define: widgetSourceDefines() }
+      : demoConfig()),
   test: {
     root: '.',
     include: ['test/**/*.test.ts'],

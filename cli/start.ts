@@ -2,7 +2,9 @@
  * `polar-kit start`: the kit, standalone. In local mode (no `POLAR_ACCESS_TOKEN`) it also starts the emulator
  * and registers the kit's webhook URL there: the one place where the kit and the emulator are wired together.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { createEmulator } from '../emulator/app.js';
 import type { Emulator } from '../emulator/app.js';
@@ -24,6 +26,8 @@ Runs the kit on PORT (8000). Without POLAR_ACCESS_TOKEN it runs in local mode: i
 emulator on POLAR_EMULATOR_PORT (8001) with the demo catalog, registers its own webhook URL there, and
 generates a webhook secret and an admin token (kept in the data folder beside DATABASE_PATH).
 Set POLAR_API_URL to use an emulator you started yourself instead.
+It also serves the demo's "any website" page from a second origin on DEMO_EMBED_PORT (PORT + 2; in
+sandbox and production mode only when DEMO_EMBED_PORT is set; "off" turns it off).
 
 Configuration comes from the environment and from .env in the working directory (see .env.example).`;
 
@@ -35,9 +39,16 @@ export const command: CliCommand = {
       return 2;
     }
     let config: Config;
+    const environment = readEnvironment();
+    let embedPort: number | null | undefined;
     try {
-      config = loadConfig(readEnvironment());
+      embedPort = anyWebsitePort(environment.DEMO_EMBED_PORT, environment.POLAR_ACCESS_TOKEN);
+      config = loadConfig(environment);
     } catch (error) {
+      if (typeof error === 'string') {
+        console.error(`polar-kit start: ${error}`);
+        return 2;
+      }
       if (error instanceof ConfigError) {
         console.error(error.message);
         return 2;
@@ -58,6 +69,7 @@ export const command: CliCommand = {
     let emulator: Emulator | null = null;
     let emulatorUrl: string | null = null;
     let kit: Standalone | null = null;
+    let anyWebsite: Server | null = null;
     try {
       if (local && config.polar.apiUrl === null) {
         const webhookUrl = `http://${loopbackHost(config.http.host)}:${config.http.port}/api/webhooks/polar`;
@@ -77,6 +89,13 @@ export const command: CliCommand = {
         adminToken,
         ...(apiUrl && local ? { frameOrigins: [new URL(apiUrl).origin] } : {}),
       });
+      if (embedPort !== null) {
+        anyWebsite = await serveAnyWebsite(
+          embedPort ?? config.http.port + 2,
+          config.http.host,
+          config.http.publicUrl,
+        );
+      }
     } catch (error) {
       await kit?.close();
       await emulator?.close();
@@ -92,6 +111,13 @@ export const command: CliCommand = {
       `  Polar        ${emulatorUrl ? `${emulatorUrl} (local emulator)` : (config.polar.apiUrl ?? config.polar.server)}`,
       `  Database     ${path.resolve(config.db.path)}`,
     ];
+    if (anyWebsite) {
+      lines.splice(
+        1,
+        0,
+        `  Demo         ${config.http.publicUrl}/  (any website: http://localhost:${(anyWebsite.address() as { port: number }).port}/)`,
+      );
+    }
     if (secrets)
       lines.push(`  Admin token  ${secrets.adminToken}  (send as "Authorization: Bearer <token>")`);
     else if (adminToken === null)
@@ -100,6 +126,8 @@ export const command: CliCommand = {
 
     const signal = await waitForShutdownSignal();
     logger.info({ signal }, 'shutting down');
+    anyWebsite?.closeAllConnections();
+    anyWebsite?.close();
     await kit.close();
     await emulator?.close();
     return 0;
@@ -128,4 +156,52 @@ function startFailure(error: unknown, config: Config): string {
     return `a port is already in use (PORT=${config.http.port}, POLAR_EMULATOR_PORT=${config.polar.emulatorPort}); stop the other process or choose other ports.`;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The port of the demo's "any website" page: `DEMO_EMBED_PORT`, else PORT + 2 (signalled by `undefined`) in local
+ * mode; `null` when it is off. Throws a message for a bad value.
+ */
+function anyWebsitePort(
+  value: string | undefined,
+  accessToken: string | undefined,
+): number | null | undefined {
+  const raw = value?.trim() ?? '';
+  if (raw === 'off') return null;
+  if (raw === '') return accessToken ? null : undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw `DEMO_EMBED_PORT must be a port number (0-65535) or "off", got "${raw}".`;
+  }
+  return port;
+}
+
+/**
+ * A second origin for the demo's "any website" page: a plain page that loads the widget from the kit with one
+ * script tag and shows the pricing table, as any other site would. It serves only that page.
+ */
+async function serveAnyWebsite(port: number, host: string, kitUrl: string): Promise<Server> {
+  const template = readFileSync(new URL('../demo/templates/any-website.html', import.meta.url), 'utf8');
+  const server = createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (pathname !== '/' && pathname !== '/index.html') {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
+      return;
+    }
+    const origin = `http://${req.headers.host ?? `localhost:${port}`}`;
+    const html = template
+      .replaceAll('{{KIT_URL}}', kitUrl.replace(/\/+$/, ''))
+      .replaceAll('{{PAGE_ORIGIN}}', origin.replace(/[<>"&]/g, ''));
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' });
+    res.end(req.method === 'HEAD' ? undefined : html);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }

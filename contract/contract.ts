@@ -70,6 +70,8 @@ export type HealthResponse = {
   polar: 'ok' | 'unreachable';
   database: 'ok' | 'error';
   version: string;
+  /** Which Polar the kit talks to: `local` (the emulator), `sandbox` or `production`. */
+  mode?: 'local' | 'sandbox' | 'production';
 };
 
 /** `POST /api/checkout`. `external_customer_id` is never taken from here: it comes from the host app. */

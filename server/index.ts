@@ -228,6 +228,7 @@ export function createKit(options: KitOptions): Kit {
       origins,
       health: {
         version: VERSION,
+        mode: server,
         checkDatabase: () => void checkDatabase.get(),
         pingPolar: () => gateway.ping(Math.min(3, options.polarTimeoutSeconds ?? 10)),
       },

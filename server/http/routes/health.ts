@@ -3,6 +3,8 @@ import type { HealthResponse } from '../../../contract/contract.js';
 
 export type HealthDeps = {
   version: string;
+  /** Which Polar the kit talks to: the local emulator, Polar's sandbox, or production. */
+  mode?: HealthResponse['mode'];
   /** Throws when the database cannot answer. */
   checkDatabase(): void;
   /** Resolves when Polar answers; rejects otherwise. */
@@ -49,6 +51,7 @@ export function healthRouter(deps: HealthDeps): Router {
       polar,
       database,
       version: deps.version,
+      ...(deps.mode ? { mode: deps.mode } : {}),
     };
     res.setHeader('Cache-Control', 'no-store');
     res.status(database === 'ok' ? 200 : 503).json(body);
