@@ -833,8 +833,8 @@ export function createStore(options: StoreOptions) {
     }
     payOrder(order);
     const wasPastDue = s.status === 'past_due';
-    if (wasPastDue) {
-      // Paid again: a new state, so a new modified_at (the order events carried the past-due one).
+    if (s.status !== 'active' || s.past_due_at !== null) {
+      // Paid after a trial or past due: a new state, so a new modified_at (the order events carried the old).
       s.status = 'active';
       s.past_due_at = null;
       s.modified_at = now();

@@ -104,6 +104,35 @@ describe('timestamps of the objects the emulator sends', () => {
     }
   });
 
+  it('a renewal paid after past due: active again, stamped later than the past-due copy in its order', async () => {
+    const receiver = await startWebhookReceiver();
+    cleanups.push(() => receiver.close());
+    const emulator = await startEmulator({ timeScale: 0.001, webhook: { url: receiver.url } });
+    cleanups.push(() => emulator.close());
+    const checkout = emulator.store.createCheckout({
+      products: [MONTHLY],
+      customer_email: 'late@example.com',
+    });
+    const subscriptionId = emulator.store.payCheckout(checkout.id, {}).subscription_id!;
+    await control(emulator, `/subscriptions/${subscriptionId}/past_due`);
+    await control(emulator, `/subscriptions/${subscriptionId}/renew`);
+    await emulator.webhooks.drain();
+
+    const events = emulator.webhooks.deliveries().map((d) => JSON.parse(d.payload) as Envelope);
+    const paid = events.find(
+      (e) => e.type === 'order.paid' && e.data.billing_reason === 'subscription_cycle',
+    )!;
+    const embedded = paid.data.subscription as { status: string; modified_at: string };
+    expect(embedded.status).toBe('past_due');
+    const active = events.filter((e) => e.type === 'subscription.active').at(-1)!.data as {
+      status: string;
+      modified_at: string;
+      past_due_at: string | null;
+    };
+    expect(active).toMatchObject({ status: 'active', past_due_at: null });
+    expect(active.modified_at > embedded.modified_at).toBe(true);
+  });
+
   it('stamps successive objects with increasing created_at', async () => {
     const emulator = await startEmulator();
     cleanups.push(() => emulator.close());
