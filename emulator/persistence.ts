@@ -1,6 +1,7 @@
 /**
  * `--data FILE`: the emulator's whole state (store, clock offset, webhook dispatcher) kept in one SQLite row,
- * written in a transaction after each change and read back at start.
+ * written in a transaction after each change and read back at start. The emulator only builds a snapshot when
+ * the store's or the dispatcher's revision (or the clock) moved, and `save` skips a snapshot equal to the last.
  */
 import Database from 'better-sqlite3';
 
