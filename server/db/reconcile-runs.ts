@@ -46,7 +46,10 @@ export function createReconcileRunStore(db: Database) {
   );
   const latest = db.prepare<[], ReconcileRunRow>(`SELECT * FROM reconcile_runs ORDER BY id DESC LIMIT 1`);
   // One statement per table: table names are identifiers and cannot be bound as parameters.
-  const versions: Record<ReconciledTable, ReturnType<typeof db.prepare<[string], { version_key: string }>>> = {
+  const versions: Record<
+    ReconciledTable,
+    ReturnType<typeof db.prepare<[string], { version_key: string }>>
+  > = {
     orders: db.prepare(`SELECT version_key FROM orders WHERE id = ?`),
     subscriptions: db.prepare(`SELECT version_key FROM subscriptions WHERE id = ?`),
     customers: db.prepare(`SELECT version_key FROM customers WHERE id = ?`),

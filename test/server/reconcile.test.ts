@@ -93,7 +93,11 @@ describe('reconcile', () => {
     expect((await access(t, 'lost-once')).product_ids).toEqual([lifetime.id]);
     const orders = await json<OrderSummary[]>(t.admin(`/api/orders/${once.email}`));
     expect(orders).toHaveLength(1);
-    expect(orders[0]).toMatchObject({ paid: true, product_id: lifetime.id, checkout_id: once.checkout.checkout_id });
+    expect(orders[0]).toMatchObject({
+      paid: true,
+      product_id: lifetime.id,
+      checkout_id: once.checkout.checkout_id,
+    });
     const status = await json<{ order: unknown }>(t.fetch(`/api/checkout/${sub.checkout.checkout_id}`));
     expect(status.order).not.toBeNull();
   });
@@ -132,7 +136,8 @@ describe('reconcile', () => {
     const first = await t.kit.reconcile();
     expect(first.total.created).toBe(0);
 
-    for (const endpoint of t.emulator.webhooks.listEndpoints()) t.emulator.webhooks.deleteEndpoint(endpoint.id);
+    for (const endpoint of t.emulator.webhooks.listEndpoints())
+      t.emulator.webhooks.deleteEndpoint(endpoint.id);
     const subscriptionId = (await access(t, 'cancels')).subscriptions[0]!.id;
     await t.control(`/_emulator/subscriptions/${subscriptionId}/revoke`);
     const orderId = (await json<OrderSummary[]>(t.admin('/api/orders/refunded@example.com')))[0]!.id;
@@ -161,7 +166,13 @@ describe('reconcile', () => {
     ).then((list) => list.items[0]!);
     // A state one hour newer than Polar's, as a later webhook would carry it.
     const later = new Date(Date.now() + 3_600_000).toISOString();
-    const newer = { ...subscription, status: 'canceled', modified_at: later, ended_at: later, canceled_at: later };
+    const newer = {
+      ...subscription,
+      status: 'canceled',
+      modified_at: later,
+      ended_at: later,
+      canceled_at: later,
+    };
     const { body, headers } = signedDelivery(
       { type: 'subscription.revoked', timestamp: later, data: newer },
       t.webhookSecret,
