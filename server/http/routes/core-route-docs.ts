@@ -102,6 +102,10 @@ export const coreRouteDocs: RouteDoc[] = [
           polar: z.enum(['ok', 'unreachable']),
           database: z.enum(['ok', 'error']),
           version: z.string(),
+          mode: z
+            .enum(['local', 'sandbox', 'production'])
+            .optional()
+            .describe('Which Polar the kit talks to: local (the emulator), sandbox or production.'),
         }),
       },
       503: { description: 'The database does not answer' },
