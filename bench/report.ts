@@ -40,6 +40,7 @@ export type Report = {
     loads: number;
     paintedMs: { p50: number; max: number };
     cls: { median: number; max: number };
+    shifts: Array<{ at: number; value: number; sources: string[] }>;
   };
   /** The figures of the last `npm run test:reliability` on this machine, by test (absent if it never ran). */
   reliability: Record<string, Record<string, unknown>>;
@@ -238,6 +239,14 @@ export function renderReport(report: Report): string {
       `pricing cards painted **${f0(report.widget.paintedMs.p50)} ms** after navigation start (median; worst ${f0(report.widget.paintedMs.max)} ms), ` +
       `cumulative layout shift median ${report.widget.cls.median.toFixed(4)}, worst ${report.widget.cls.max.toFixed(4)}.`,
     '',
+    ...(report.widget.shifts.length > 0
+      ? [
+          'Layout shifts of the worst load:',
+          '',
+          ...report.widget.shifts.map((s) => `- at ${s.at} ms, ${s.value.toFixed(4)}: ${s.sources.join('; ') || 'no source reported'}`),
+          '',
+        ]
+      : []),
     '## Footprint',
     '',
     `- Kit RSS: ${f0(report.footprint.idleRssMb)} MB idle, **${f0(report.footprint.loadedRssMb)} MB** after ${report.footprint.seconds} s of webhook load ` +

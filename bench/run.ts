@@ -327,8 +327,26 @@ async function checkoutPhase(dir: string, emulatorUrl: string): Promise<Report['
 const PAINT_PROBE = `
 window.__cls = 0;
 window.__painted = null;
+window.__shifts = [];
+const describe = (node) => {
+  if (!node) return 'unknown';
+  const element = node.nodeType === 1 ? node : node.parentElement;
+  if (!element) return node.nodeName.toLowerCase();
+  const root = element.getRootNode();
+  const host = root && root.host ? root.host.localName + ' › ' : '';
+  const part = element.getAttribute('part');
+  return host + element.localName + (part ? '[part="' + part + '"]' : element.className ? '.' + String(element.className).split(' ')[0] : '');
+};
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__cls += entry.value;
+  for (const entry of list.getEntries()) {
+    if (entry.hadRecentInput) continue;
+    window.__cls += entry.value;
+    window.__shifts.push({
+      at: Math.round(entry.startTime),
+      value: entry.value,
+      sources: (entry.sources || []).map((s) => describe(s.node) + ' moved from y=' + Math.round(s.previousRect.y) + ' h=' + Math.round(s.previousRect.height) + ' to y=' + Math.round(s.currentRect.y) + ' h=' + Math.round(s.currentRect.height)),
+    });
+  }
 }).observe({ type: 'layout-shift', buffered: true });
 const poll = () => {
   const root = document.querySelector('polar-pricing-table')?.shadowRoot;
@@ -367,7 +385,7 @@ async function widgetPhase(dir: string, emulatorUrl: string): Promise<Report['wi
 
   const { chromium } = await import('@playwright/test');
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-  const loads: Array<{ paintedMs: number; cls: number }> = [];
+  const loads: Array<{ paintedMs: number; cls: number; shifts: Array<{ at: number; value: number; sources: string[] }> }> = [];
   try {
     for (let i = 0; i < WIDGET_LOADS + 1; i++) {
       // A new context per load: nothing cached from the last one (the first load is a warm-up, not counted).
@@ -385,7 +403,11 @@ async function widgetPhase(dir: string, emulatorUrl: string): Promise<Report['wi
           throw new Error(`the pricing cards never painted (${String(error)}); page said: ${messages.join(' | ')}`);
         });
       await tab.waitForTimeout(300);
-      const figures = (await tab.evaluate('({ paintedMs: window.__painted, cls: window.__cls })')) as { paintedMs: number; cls: number };
+      const figures = (await tab.evaluate('({ paintedMs: window.__painted, cls: window.__cls, shifts: window.__shifts })')) as {
+        paintedMs: number;
+        cls: number;
+        shifts: Array<{ at: number; value: number; sources: string[] }>;
+      };
       if (i > 0) loads.push(figures);
       await context.close();
     }
@@ -401,6 +423,8 @@ async function widgetPhase(dir: string, emulatorUrl: string): Promise<Report['wi
     loads: loads.length,
     paintedMs: { p50: median(loads.map((l) => l.paintedMs)), max: Math.max(...loads.map((l) => l.paintedMs)) },
     cls: { median: median(loads.map((l) => l.cls)), max: Math.max(...loads.map((l) => l.cls)) },
+    // The layout shifts of the worst load, with what moved.
+    shifts: [...loads].sort((a, b) => b.cls - a.cls)[0]?.shifts ?? [],
   };
 }
 
