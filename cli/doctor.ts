@@ -31,6 +31,7 @@ check (✓ passed, ! worth a look, ✗ failed) with what to do about each failur
   products          the organization has products to sell
   webhook secret    POLAR_WEBHOOK_SECRET looks like a Polar secret (whsec_... with valid base64, or polar_whs_...)
   database          DATABASE_PATH is writable and migrated (or can be created)
+  webhook URL       Polar has an endpoint for PUBLIC_URL/api/webhooks/polar (a warning when not)
   admin token       KIT_ADMIN_TOKEN is set, so the admin endpoints are usable
 
 It only reads: nothing is migrated, generated or changed at Polar.
@@ -95,6 +96,14 @@ export const command: CliCommand = {
     print(webhookSecretCheck(config));
     print(databaseCheck(config));
     print(adminTokenCheck(config));
+    if (config.polar.server !== 'local' && !config.http.publicUrl.startsWith('https://')) {
+      print({
+        ok: 'warn',
+        name: 'public URL',
+        detail: `PUBLIC_URL is ${config.http.publicUrl}; buyers and Polar's webhooks should reach the kit over HTTPS.`,
+        fix: 'serve the kit behind an HTTPS proxy and set PUBLIC_URL to its https:// address',
+      });
+    }
     return finish(checks);
   },
 };
@@ -191,7 +200,43 @@ async function polarChecks(config: Config, timeout: number): Promise<Check[]> {
       fix: 'give the access token the products:read scope',
     });
   }
+  checks.push(await webhookEndpointCheck(config, gateway));
   return checks;
+}
+
+/** Polar has an enabled endpoint pointing at this kit's webhook URL (a warning only: tokens may lack the scope). */
+async function webhookEndpointCheck(
+  config: Config,
+  gateway: ReturnType<typeof createCliGateway>,
+): Promise<Check> {
+  const name = 'webhook URL';
+  const wanted = `${config.http.publicUrl}/api/webhooks/polar`;
+  let endpoints: Awaited<ReturnType<typeof gateway.listWebhookEndpoints>>;
+  try {
+    endpoints = await gateway.listWebhookEndpoints();
+  } catch {
+    return {
+      ok: 'warn',
+      name,
+      detail: `could not list Polar's webhook endpoints (the token may lack webhooks:read); make sure one points at ${wanted}.`,
+    };
+  }
+  const match = endpoints.find((e) => e.url.replace(/\/+$/, '') === wanted);
+  if (match && match.enabled) return { ok: true, name, detail: `Polar delivers to ${wanted}.` };
+  if (config.polar.server === 'local')
+    return {
+      ok: 'warn',
+      name,
+      detail: `no endpoint for ${wanted} yet; "polar-kit start" registers it in local mode.`,
+    };
+  return {
+    ok: 'warn',
+    name,
+    detail: match
+      ? `Polar's endpoint for ${wanted} is disabled.`
+      : `no Polar webhook endpoint points at ${wanted} (${endpoints.length} other${endpoints.length === 1 ? '' : 's'}).`,
+    fix: `in Polar (Settings → Webhooks) add or enable an endpoint for ${wanted}, and check PUBLIC_URL`,
+  };
 }
 
 /** Polar's secrets: `whsec_` + base64 (standard scheme) or `polar_whs_` + text (legacy scheme). */

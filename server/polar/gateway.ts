@@ -103,9 +103,15 @@ export type PolarGateway = {
    * Creates a customer.
    * @throws {AppError} POLAR_REJECTED (with Polar's detail) when the email or external id is taken
    */
-  createCustomer(input: { email: string; name?: string | null; externalId?: string | null }): Promise<PolarObject>;
+  createCustomer(input: {
+    email: string;
+    name?: string | null;
+    externalId?: string | null;
+  }): Promise<PolarObject>;
   /** Sets the external id of a customer that has none (Polar never changes one that is set). */
   setCustomerExternalId(customerId: string, externalId: string): Promise<PolarObject>;
+  /** The organization's webhook endpoints (first 100). */
+  listWebhookEndpoints(): Promise<Array<{ id: string; url: string; enabled: boolean; events: string[] }>>;
 };
 
 /** The list endpoints the kit reads whole (reconciliation). */
@@ -200,6 +206,17 @@ const ObjectSchema = z.looseObject({ id: z.string().min(1), created_at: z.string
 const ObjectList = z.looseObject({
   items: z.array(ObjectSchema),
   pagination: z.looseObject({ total_count: z.number().int(), max_page: z.number().int() }),
+});
+
+const WebhookEndpointList = z.looseObject({
+  items: z.array(
+    z.looseObject({
+      id: z.string(),
+      url: z.string(),
+      enabled: z.boolean().optional(),
+      events: z.array(z.string()).optional(),
+    }),
+  ),
 });
 
 const IngestAnswer = z.looseObject({
@@ -422,6 +439,20 @@ export function createPolarGateway(options: GatewayOptions): PolarGateway {
         ...(input.externalId ? { external_id: input.externalId } : {}),
       };
       return parse(ObjectSchema, await call(() => polar.customers.create(body)), 'customer');
+    },
+
+    async listWebhookEndpoints() {
+      const list = parse(
+        WebhookEndpointList,
+        await call(() => polar.webhooks.listWebhookEndpoints({ page: 1, limit: PAGE_LIMIT })),
+        'webhook endpoint list',
+      );
+      return list.items.map((e) => ({
+        id: e.id,
+        url: e.url,
+        enabled: e.enabled ?? true,
+        events: e.events ?? [],
+      }));
     },
 
     async setCustomerExternalId(customerId, externalId) {

@@ -80,8 +80,17 @@ describe('polar-kit CLI', () => {
   describe('doctor', () => {
     it('passes on a good setup', async () => {
       const e = await emulator();
+      e.webhooks.createEndpoint({
+        url: 'https://shop.example.com/api/webhooks/polar',
+        secret: TEST_WEBHOOK_SECRET,
+      });
       const dir = tempDir();
-      const result = await runCli(['doctor'], { env: envFor(e.url, path.join(dir, 'data', 'kit.sqlite')) });
+      const result = await runCli(['doctor'], {
+        env: envFor(e.url, path.join(dir, 'data', 'kit.sqlite'), { PUBLIC_URL: 'https://shop.example.com' }),
+      });
+      expect(result.stdout).toMatch(
+        /✓ webhook URL\s+Polar delivers to https:\/\/shop\.example\.com\/api\/webhooks\/polar/,
+      );
       expect(result.stdout).toMatch(/✓ Polar\s+the local emulator at http:\/\/127\.0\.0\.1:\d+ answered/);
       expect(result.stdout).toMatch(/✓ products\s+\d+ for sale: /);
       expect(result.stdout).toMatch(/✓ webhook secret\s+whsec_… \(standard scheme, 32-byte key\)/);
@@ -106,6 +115,7 @@ describe('polar-kit CLI', () => {
       expect(result.stdout).toMatch(/fix: create an organization access token/);
       expect(result.stdout).not.toContain('polar_oat_a_wrong_one');
       expect(result.stdout).toContain('check failed.');
+      expect(result.stdout).toMatch(/! public URL\s+PUBLIC_URL is http:\/\/localhost:8000/);
     });
 
     it('reports a malformed webhook secret without printing it, and exits 1', async () => {
