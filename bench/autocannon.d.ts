@@ -1,6 +1,11 @@
 /** The part of autocannon's API the bench uses (the package ships no types). */
 declare module 'autocannon' {
-  export type RawRequest = { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer };
+  export type RawRequest = {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+  };
   export type Options = {
     url: string;
     connections?: number;
@@ -12,7 +17,15 @@ declare module 'autocannon' {
     body?: string;
     requests?: Array<RawRequest & { setupRequest?: (request: RawRequest) => RawRequest }>;
   };
-  export type Histogram = { average: number; mean: number; p50: number; p90: number; p99: number; max: number; min: number };
+  export type Histogram = {
+    average: number;
+    mean: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    max: number;
+    min: number;
+  };
   export type Result = {
     requests: Histogram & { total: number };
     latency: Histogram;

@@ -58,7 +58,13 @@ export async function webhookLoad(options: {
         setupRequest: (request: RawRequest) => {
           const i = n++;
           const body = deliveryBody(prefix, i);
-          return { ...request, method: 'POST', path: '/api/webhooks/polar', body, headers: signHeaders(key, `msg_${prefix}_${i}`, body) };
+          return {
+            ...request,
+            method: 'POST',
+            path: '/api/webhooks/polar',
+            body,
+            headers: signHeaders(key, `msg_${prefix}_${i}`, body),
+          };
         },
       },
     ],
@@ -67,6 +73,17 @@ export async function webhookLoad(options: {
 }
 
 /** `GET` one path for `seconds`. */
-export async function getLoad(options: { url: string; connections: number; seconds: number }): Promise<LoadFigures> {
-  return figures(await autocannon({ url: options.url, connections: options.connections, duration: options.seconds, timeout: 10 }));
+export async function getLoad(options: {
+  url: string;
+  connections: number;
+  seconds: number;
+}): Promise<LoadFigures> {
+  return figures(
+    await autocannon({
+      url: options.url,
+      connections: options.connections,
+      duration: options.seconds,
+      timeout: 10,
+    }),
+  );
 }

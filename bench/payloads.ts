@@ -8,13 +8,16 @@ import { readFileSync } from 'node:fs';
 
 type Json = Record<string, unknown>;
 const FIXTURES = new URL('../test/fixtures/polar/', import.meta.url);
-const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8')) as Json;
+const fixture = (name: string): Json =>
+  JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8')) as Json;
 
 export type Scheme = 'standard' | 'legacy';
 
 /** Key bytes of a secret under Polar's two schemes (polar-reference.md 6.1). */
 export function keyOf(secret: string, scheme: Scheme): Buffer {
-  return scheme === 'legacy' ? Buffer.from(secret, 'utf8') : Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return scheme === 'legacy'
+    ? Buffer.from(secret, 'utf8')
+    : Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
 }
 
 /**
@@ -31,7 +34,8 @@ function withOlderFields(object: Json): Json {
   if (product && Array.isArray(product.prices) && product.is_recurring) {
     out.product = { ...product, prices: (product.prices as Json[]).map(olderPrice) };
   }
-  if ('total_amount' in object) Object.assign(out, { amount: object.net_amount ?? object.total_amount, user_id: object.customer_id });
+  if ('total_amount' in object)
+    Object.assign(out, { amount: object.net_amount ?? object.total_amount, user_id: object.customer_id });
   return out;
 }
 
@@ -53,11 +57,21 @@ export function deliveryBody(runPrefix: string, n: number): string {
     return JSON.stringify({ type: 'order.paid', timestamp: stamp, api_version: '2026-10', data: order });
   }
   const subscription = { ...SUBSCRIPTION, id: uuidFor(runPrefix, n), created_at: stamp, modified_at: stamp };
-  return JSON.stringify({ type: 'subscription.updated', timestamp: stamp, api_version: '2026-10', data: subscription });
+  return JSON.stringify({
+    type: 'subscription.updated',
+    timestamp: stamp,
+    api_version: '2026-10',
+    data: subscription,
+  });
 }
 
 /** Standard Webhooks headers for one body. */
-export function signHeaders(key: Buffer, id: string, body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signHeaders(
+  key: Buffer,
+  id: string,
+  body: string,
+  timestamp = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   const signature = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
   return {
     'content-type': 'application/json',

@@ -22,7 +22,15 @@ export type Report = {
   startedAt: string;
   finishedAt: string;
   quick: boolean;
-  machine: { cores: number; cpu: string; memoryGb: number; node: string; platform: string; loadBefore: number[]; loadAfter: number[] };
+  machine: {
+    cores: number;
+    cpu: string;
+    memoryGb: number;
+    node: string;
+    platform: string;
+    loadBefore: number[];
+    loadAfter: number[];
+  };
   settings: { rounds: number; seconds: number; connections: number };
   webhooks: WebhookContender[];
   /** Share of the kit's CPU time by part, under the webhook load (profiled, so a little slower). */
@@ -74,11 +82,27 @@ export function targets(report: Report): Target[] {
   const polar = find(report, '@polar-sh/express');
   const [kitProducts, bareProducts] = report.products.contenders;
   const addedP50 = report.checkout.kit.p50 - report.checkout.direct.p50;
-  const everyEventStored = kit.stored !== null && kit.stored >= kit.acknowledged && kit.distinctStored === kit.stored;
+  const everyEventStored =
+    kit.stored !== null && kit.stored >= kit.acknowledged && kit.distinctStored === kit.stored;
   return [
-    { what: 'Webhook ingest vs @polar-sh/express', target: '≥ 1.5×', measured: `${f2(ratio(kit.rps, polar.rps))}×`, met: ratio(kit.rps, polar.rps) >= 1.5 },
-    { what: 'Webhook ingest vs bare verify-only server', target: '≥ 0.35×', measured: `${f2(ratio(kit.rps, bare.rps))}×`, met: ratio(kit.rps, bare.rps) >= 0.35 },
-    { what: `Webhook ingest p99 at ${report.settings.connections} connections`, target: '≤ 10 ms', measured: `${f1(kit.p99)} ms`, met: kit.p99 <= 10 },
+    {
+      what: 'Webhook ingest vs @polar-sh/express',
+      target: '≥ 1.5×',
+      measured: `${f2(ratio(kit.rps, polar.rps))}×`,
+      met: ratio(kit.rps, polar.rps) >= 1.5,
+    },
+    {
+      what: 'Webhook ingest vs bare verify-only server',
+      target: '≥ 0.35×',
+      measured: `${f2(ratio(kit.rps, bare.rps))}×`,
+      met: ratio(kit.rps, bare.rps) >= 0.35,
+    },
+    {
+      what: `Webhook ingest p99 at ${report.settings.connections} connections`,
+      target: '≤ 10 ms',
+      measured: `${f1(kit.p99)} ms`,
+      met: kit.p99 <= 10,
+    },
     {
       what: 'Every acknowledged event on disk',
       target: 'stored ≥ acknowledged',
@@ -91,18 +115,47 @@ export function targets(report: Report): Target[] {
       measured: `${f2(ratio(kitProducts?.rps ?? 0, bareProducts?.rps ?? 0))}×`,
       met: ratio(kitProducts?.rps ?? 0, bareProducts?.rps ?? 0) >= 0.7,
     },
-    { what: 'Checkout creation: added latency p50', target: '≤ 2 ms', measured: `${f2(addedP50)} ms`, met: addedP50 <= 2 },
-    { what: 'Pricing cards painted, median of loads', target: '≤ 150 ms', measured: `${f0(report.widget.paintedMs.p50)} ms`, met: report.widget.paintedMs.p50 <= 150 },
-    { what: 'Cumulative layout shift (worst load)', target: '0', measured: report.widget.cls.max.toFixed(4), met: report.widget.cls.max === 0 },
-    { what: `Kit RSS after ${report.footprint.seconds} s of webhook load`, target: '≤ 150 MB', measured: `${f0(report.footprint.loadedRssMb)} MB`, met: report.footprint.loadedRssMb <= 150 },
-    { what: '`npm start` to a healthy /api/health', target: '≤ 3 s', measured: `${f2(report.footprint.startMs.median / 1000)} s`, met: report.footprint.startMs.median <= 3000 },
+    {
+      what: 'Checkout creation: added latency p50',
+      target: '≤ 2 ms',
+      measured: `${f2(addedP50)} ms`,
+      met: addedP50 <= 2,
+    },
+    {
+      what: 'Pricing cards painted, median of loads',
+      target: '≤ 150 ms',
+      measured: `${f0(report.widget.paintedMs.p50)} ms`,
+      met: report.widget.paintedMs.p50 <= 150,
+    },
+    {
+      what: 'Cumulative layout shift (worst load)',
+      target: '0',
+      measured: report.widget.cls.max.toFixed(4),
+      met: report.widget.cls.max === 0,
+    },
+    {
+      what: `Kit RSS after ${report.footprint.seconds} s of webhook load`,
+      target: '≤ 150 MB',
+      measured: `${f0(report.footprint.loadedRssMb)} MB`,
+      met: report.footprint.loadedRssMb <= 150,
+    },
+    {
+      what: '`npm start` to a healthy /api/health',
+      target: '≤ 3 s',
+      measured: `${f2(report.footprint.startMs.median / 1000)} s`,
+      met: report.footprint.startMs.median <= 3000,
+    },
   ];
 }
 
 /** Grouped bars: events/s (left) and p99 latency (right) of the three webhook servers. */
 export function renderChart(report: Report): string {
   const servers = [find(report, 'kit'), find(report, '@polar-sh/express'), find(report, 'bare')];
-  const labels = ['kit (stores every event)', '@polar-sh/express (stores nothing)', 'bare standardwebhooks (ceiling)'];
+  const labels = [
+    'kit (stores every event)',
+    '@polar-sh/express (stores nothing)',
+    'bare standardwebhooks (ceiling)',
+  ];
   const colors = ['#2563eb', '#f59e0b', '#6b7280'];
   const width = 760;
   const height = 340;
@@ -123,12 +176,25 @@ export function renderChart(report: Report): string {
     return out;
   };
   const legend = labels
-    .map((label, i) => `<rect x="${40 + i * 240}" y="300" width="14" height="14" fill="${colors[i]}"/><text x="${60 + i * 240}" y="312">${label}</text>`)
+    .map(
+      (label, i) =>
+        `<rect x="${40 + i * 240}" y="300" width="14" height="14" fill="${colors[i]}"/><text x="${60 + i * 240}" y="312">${label}</text>`,
+    )
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="#fff"/>
-${panel(20, 'Webhook events/s (median, higher is better)', servers.map((s) => s.rps), '')}
-${panel(400, 'p99 latency, ms (median, lower is better)', servers.map((s) => s.p99), ' ms')}
+${panel(
+  20,
+  'Webhook events/s (median, higher is better)',
+  servers.map((s) => s.rps),
+  '',
+)}
+${panel(
+  400,
+  'p99 latency, ms (median, lower is better)',
+  servers.map((s) => s.p99),
+  ' ms',
+)}
 ${legend}
 </svg>
 `;
@@ -150,7 +216,9 @@ export function renderReport(report: Report): string {
     '',
     `**Machine:** ${m.cores} cores (${m.cpu}), ${m.memoryGb.toFixed(1)} GB, ${m.platform}, Node ${m.node}. ` +
       `Load average ${m.loadBefore.map((l) => l.toFixed(2)).join(' / ')} before, ${m.loadAfter.map((l) => l.toFixed(2)).join(' / ')} after.` +
-      (noisy ? ' **The machine was shared with other work during this run, so absolute figures are noisy; the ratios, measured side by side in interleaved rounds, are the meaningful part.**' : ''),
+      (noisy
+        ? ' **The machine was shared with other work during this run, so absolute figures are noisy; the ratios, measured side by side in interleaved rounds, are the meaningful part.**'
+        : ''),
     '',
     `**Method:** every server under test runs in its own process; autocannon drives it from the bench process over loopback ` +
       `with ${report.settings.connections} keep-alive connections, ${report.settings.rounds} interleaved rounds of ${report.settings.seconds} s ` +
@@ -160,7 +228,9 @@ export function renderReport(report: Report): string {
     '',
     '| what | target | measured | |',
     '|---|---|---|---|',
-    ...targets(report).map((t) => `| ${t.what} | ${t.target} | ${t.measured} | ${t.met ? 'met' : '**missed**'} |`),
+    ...targets(report).map(
+      (t) => `| ${t.what} | ${t.target} | ${t.measured} | ${t.met ? 'met' : '**missed**'} |`,
+    ),
     '',
     '## Webhook ingest',
     '',
@@ -179,7 +249,7 @@ export function renderReport(report: Report): string {
     '',
     '- **kit** is the kit as `polar-kit start` runs it: `createKit` + `createApp` (request id, info-level request log to /dev/null, helmet, CORS, the webhook route), SQLite in WAL mode with the default `synchronous=FULL`.',
     '- **kit (synchronous=FULL / NORMAL)** are the same webhook stack over `openDatabase({ synchronous })`, the only difference being the pragma.',
-    '- **bare** is `node:http` calling `standardwebhooks`\' `verify` and answering 202: the cost of verification alone, the ceiling for any Node server.',
+    "- **bare** is `node:http` calling `standardwebhooks`' `verify` and answering 202: the cost of verification alone, the ceiling for any Node server.",
     '- **@polar-sh/express** is `Webhooks({ webhookSecret, onPayload })` from `@polar-sh/express` 0.3.0 behind `express.json()`, storing nothing. ' +
       'It bundles `@polar-sh/sdk` 0.32, whose schemas reject current (2026-10) payloads with a 500, so every server is sent deliveries that ' +
       'also carry the older fields (`amount`, `user_id`, price `type`/`recurring_interval`, a string `avatar_url`); it reads the secret under the ' +
@@ -191,7 +261,7 @@ export function renderReport(report: Report): string {
       '`FULL` is the default: with WAL it fsyncs the log on every commit, so an event the kit answered 2xx survives a power cut as well as a ' +
       'process crash, which is what the kit promises Polar when it acknowledges a delivery. `NORMAL` survives a process crash (kill -9) but ' +
       'may lose the last commits on power loss; Polar would not redeliver those, because they were acknowledged. The cost of FULL depends on ' +
-      'the disk\'s fsync latency: on this machine\'s storage it is the difference shown above.',
+      "the disk's fsync latency: on this machine's storage it is the difference shown above.",
     '',
     `**Where the kit's time goes** (CPU profile of the kit under the same load, ${f0(report.profile.rps)} events/s while profiled; each sample charged to the nearest JavaScript frame):`,
     '',
@@ -203,7 +273,7 @@ export function renderReport(report: Report): string {
     '',
     '## Products',
     '',
-    `\`GET /api/products\` (${f0(report.products.bytes)} bytes of JSON, served from the kit\'s cache) against a bare Express handler answering the same JSON.`,
+    `\`GET /api/products\` (${f0(report.products.bytes)} bytes of JSON, served from the kit's cache) against a bare Express handler answering the same JSON.`,
     '',
     '| server | req/s | p99 ms | non-2xx |',
     '|---|---:|---:|---:|',
@@ -230,7 +300,9 @@ export function renderReport(report: Report): string {
     '',
     '| file | bytes | gzip |',
     '|---|---:|---:|',
-    ...report.widget.files.map((file) => `| dist/widget/${file.name} | ${f0(file.bytes)} | ${kb(file.gzip)} |`),
+    ...report.widget.files.map(
+      (file) => `| dist/widget/${file.name} | ${f0(file.bytes)} | ${kb(file.gzip)} |`,
+    ),
     `| ${report.widget.embed.name} (for comparison) | ${f0(report.widget.embed.bytes)} | ${kb(report.widget.embed.gzip)} |`,
     '',
     'A page loads `polar-checkout.js` from the kit and shows `<polar-pricing-table>`; the checkout dialog and the official embed load only on the first checkout.',
@@ -243,7 +315,9 @@ export function renderReport(report: Report): string {
       ? [
           'Layout shifts of the worst load:',
           '',
-          ...report.widget.shifts.map((s) => `- at ${s.at} ms, ${s.value.toFixed(4)}: ${s.sources.join('; ') || 'no source reported'}`),
+          ...report.widget.shifts.map(
+            (s) => `- at ${s.at} ms, ${s.value.toFixed(4)}: ${s.sources.join('; ') || 'no source reported'}`,
+          ),
           '',
         ]
       : []),
@@ -279,7 +353,11 @@ const pairs = (value: unknown) =>
 function renderReliability(all: Record<string, Figures>): string[] {
   const lines = ['## Reliability suite (`npm run test:reliability`)', ''];
   if (Object.keys(all).length === 0) {
-    return [...lines, 'No figures recorded: run `npm run test:reliability` before `npm run bench` to include them.', ''];
+    return [
+      ...lines,
+      'No figures recorded: run `npm run test:reliability` before `npm run bench` to include them.',
+      '',
+    ];
   }
   const when = Object.values(all)
     .map((f) => String(f.recordedAt ?? ''))

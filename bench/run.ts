@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import * as prettier from 'prettier';
 import { getLoad, webhookLoad } from './load.js';
 import type { LoadFigures } from './load.js';
 import type { ServerSpec } from './servers.js';
@@ -70,10 +71,14 @@ function rssOf(pid: number): number {
 }
 
 async function startServer(spec: ServerSpec, nodeArgs: string[] = []): Promise<Running> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(BENCH, 'servers.ts'), JSON.stringify(spec)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', path.join(BENCH, 'servers.ts'), JSON.stringify(spec)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -135,9 +140,29 @@ type Contender = { name: string; spec: ServerSpec; scheme: 'standard' | 'legacy'
 
 async function webhookPhase(dir: string, emulatorUrl: string): Promise<Report['webhooks']> {
   const contenders: Contender[] = [
-    { name: 'kit', spec: { kind: 'kit', dbPath: path.join(dir, 'kit.sqlite'), secret: SECRET, apiUrl: emulatorUrl }, scheme: 'standard', dbPath: path.join(dir, 'kit.sqlite') },
-    { name: 'kit (synchronous=FULL)', spec: { kind: 'kit-db', dbPath: path.join(dir, 'full.sqlite'), secret: SECRET, synchronous: 'FULL' }, scheme: 'standard', dbPath: path.join(dir, 'full.sqlite') },
-    { name: 'kit (synchronous=NORMAL)', spec: { kind: 'kit-db', dbPath: path.join(dir, 'normal.sqlite'), secret: SECRET, synchronous: 'NORMAL' }, scheme: 'standard', dbPath: path.join(dir, 'normal.sqlite') },
+    {
+      name: 'kit',
+      spec: { kind: 'kit', dbPath: path.join(dir, 'kit.sqlite'), secret: SECRET, apiUrl: emulatorUrl },
+      scheme: 'standard',
+      dbPath: path.join(dir, 'kit.sqlite'),
+    },
+    {
+      name: 'kit (synchronous=FULL)',
+      spec: { kind: 'kit-db', dbPath: path.join(dir, 'full.sqlite'), secret: SECRET, synchronous: 'FULL' },
+      scheme: 'standard',
+      dbPath: path.join(dir, 'full.sqlite'),
+    },
+    {
+      name: 'kit (synchronous=NORMAL)',
+      spec: {
+        kind: 'kit-db',
+        dbPath: path.join(dir, 'normal.sqlite'),
+        secret: SECRET,
+        synchronous: 'NORMAL',
+      },
+      scheme: 'standard',
+      dbPath: path.join(dir, 'normal.sqlite'),
+    },
     { name: 'bare node:http + standardwebhooks', spec: { kind: 'bare', secret: SECRET }, scheme: 'standard' },
     // @polar-sh/express (SDK 0.32 inside) reads the secret under the older scheme only.
     { name: '@polar-sh/express Webhooks', spec: { kind: 'polar-express', secret: SECRET }, scheme: 'legacy' },
@@ -146,16 +171,31 @@ async function webhookPhase(dir: string, emulatorUrl: string): Promise<Report['w
   for (const c of contenders) servers.set(c.name, await startServer(c.spec));
   const runs = new Map<string, Array<LoadFigures & { sent: number }>>(contenders.map((c) => [c.name, []]));
   // Warm-up (JIT, SQLite page cache), not counted.
-  for (const c of contenders) await webhookLoad({ url: servers.get(c.name)!.url, secret: SECRET, scheme: c.scheme, connections: CONNECTIONS, seconds: 1 });
+  for (const c of contenders)
+    await webhookLoad({
+      url: servers.get(c.name)!.url,
+      secret: SECRET,
+      scheme: c.scheme,
+      connections: CONNECTIONS,
+      seconds: 1,
+    });
   const warmStored = new Map<string, number>();
   for (const c of contenders) if (c.dbPath) warmStored.set(c.name, countEvents(c.dbPath).stored);
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order so no contender always runs first or last.
     const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
     for (const c of order) {
-      const figures = await webhookLoad({ url: servers.get(c.name)!.url, secret: SECRET, scheme: c.scheme, connections: CONNECTIONS, seconds: SECONDS });
+      const figures = await webhookLoad({
+        url: servers.get(c.name)!.url,
+        secret: SECRET,
+        scheme: c.scheme,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+      });
       runs.get(c.name)!.push(figures);
-      log(`webhooks round ${round + 1} ${c.name}: ${figures.rps.toFixed(0)} ev/s p99 ${figures.p99} ms (${figures.non2xx} non-2xx, ${figures.errors} errors)`);
+      log(
+        `webhooks round ${round + 1} ${c.name}: ${figures.rps.toFixed(0)} ev/s p99 ${figures.p99} ms (${figures.non2xx} non-2xx, ${figures.errors} errors)`,
+      );
     }
   }
   const result: Report['webhooks'] = [];
@@ -166,7 +206,14 @@ async function webhookPhase(dir: string, emulatorUrl: string): Promise<Report['w
     const disk = c.dbPath ? countEvents(c.dbPath) : null;
     result.push({
       name: c.name,
-      rounds: list.map((r) => ({ rps: r.rps, p50: r.p50, p99: r.p99, ok: r.ok, non2xx: r.non2xx, errors: r.errors })),
+      rounds: list.map((r) => ({
+        rps: r.rps,
+        p50: r.p50,
+        p99: r.p99,
+        ok: r.ok,
+        non2xx: r.non2xx,
+        errors: r.errors,
+      })),
       rps: median(list.map((r) => r.rps)),
       p50: median(list.map((r) => r.p50)),
       p99: median(list.map((r) => r.p99)),
@@ -188,14 +235,33 @@ async function webhookPhase(dir: string, emulatorUrl: string): Promise<Report['w
  */
 async function profilePhase(dir: string, emulatorUrl: string): Promise<Report['profile']> {
   const profileDir = path.join(dir, 'profile');
-  const kit = await startServer({ kind: 'kit', dbPath: path.join(dir, 'profile.sqlite'), secret: SECRET, apiUrl: emulatorUrl }, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
-  await webhookLoad({ url: kit.url, secret: SECRET, scheme: 'standard', connections: CONNECTIONS, seconds: 1 });
-  const figures = await webhookLoad({ url: kit.url, secret: SECRET, scheme: 'standard', connections: CONNECTIONS, seconds: SECONDS });
+  const kit = await startServer(
+    { kind: 'kit', dbPath: path.join(dir, 'profile.sqlite'), secret: SECRET, apiUrl: emulatorUrl },
+    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+  );
+  await webhookLoad({
+    url: kit.url,
+    secret: SECRET,
+    scheme: 'standard',
+    connections: CONNECTIONS,
+    seconds: 1,
+  });
+  const figures = await webhookLoad({
+    url: kit.url,
+    secret: SECRET,
+    scheme: 'standard',
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+  });
   await kit.stop();
   const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error('the kit wrote no CPU profile');
   type Node = { id: number; callFrame: { functionName: string; url: string }; children?: number[] };
-  const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+  const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as {
+    nodes: Node[];
+    samples: number[];
+    timeDeltas: number[];
+  };
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -205,12 +271,19 @@ async function profilePhase(dir: string, emulatorUrl: string): Promise<Report['p
     if (name === '(program)') return 'V8 / native, unattributed';
     if (!url) return null;
     if (url.includes('better-sqlite3')) return 'SQLite: statements and commit (better-sqlite3, incl. fsync)';
-    if (/standardwebhooks|fast-sha256|internal\/crypto/.test(url)) return 'signature verification (standardwebhooks)';
+    if (/standardwebhooks|fast-sha256|internal\/crypto/.test(url))
+      return 'signature verification (standardwebhooks)';
     if (url.includes('/server/db/')) return 'kit: row mapping (server/db)';
-    if (url.includes('/server/webhooks/') || url.includes('/server/polar/')) return 'kit: ingest, envelope parsing, apply (server/webhooks, server/polar)';
+    if (url.includes('/server/webhooks/') || url.includes('/server/polar/'))
+      return 'kit: ingest, envelope parsing, apply (server/webhooks, server/polar)';
     if (url.includes('/server/')) return 'kit: HTTP middleware (server/http)';
     if (/node_modules\/(pino|@pinojs|sonic-boom|thread-stream)/.test(url)) return 'request logging (pino)';
-    if (/node_modules\/(express|router|body-parser|raw-body|helmet|cors|on-finished|finalhandler|send|type-is|content-type|iconv-lite|qs|debug)/.test(url)) return 'Express, body parsing, helmet, CORS';
+    if (
+      /node_modules\/(express|router|body-parser|raw-body|helmet|cors|on-finished|finalhandler|send|type-is|content-type|iconv-lite|qs|debug)/.test(
+        url,
+      )
+    )
+      return 'Express, body parsing, helmet, CORS';
     if (url.includes('node_modules/zod')) return 'zod validation';
     if (url.startsWith('node:')) return 'Node HTTP, streams and timers';
     return 'other';
@@ -233,12 +306,19 @@ async function profilePhase(dir: string, emulatorUrl: string): Promise<Report['p
   log(`profile: ${figures.rps.toFixed(0)} ev/s while profiled`);
   return {
     rps: figures.rps,
-    shares: [...totals].map(([what, time]) => ({ what, percent: (100 * time) / total })).sort((a, b) => b.percent - a.percent),
+    shares: [...totals]
+      .map(([what, time]) => ({ what, percent: (100 * time) / total }))
+      .sort((a, b) => b.percent - a.percent),
   };
 }
 
 async function productsPhase(dir: string, emulatorUrl: string): Promise<Report['products']> {
-  const kit = await startServer({ kind: 'kit', dbPath: path.join(dir, 'products.sqlite'), secret: SECRET, apiUrl: emulatorUrl });
+  const kit = await startServer({
+    kind: 'kit',
+    dbPath: path.join(dir, 'products.sqlite'),
+    secret: SECRET,
+    apiUrl: emulatorUrl,
+  });
   const response = await fetch(`${kit.url}/api/products`);
   if (!response.ok) throw new Error(`GET /api/products answered ${response.status}`);
   const file = path.join(dir, 'products.json');
@@ -271,7 +351,12 @@ async function productsPhase(dir: string, emulatorUrl: string): Promise<Report['
 }
 
 async function checkoutPhase(dir: string, emulatorUrl: string): Promise<Report['checkout']> {
-  const kit = await startServer({ kind: 'kit', dbPath: path.join(dir, 'checkout.sqlite'), secret: SECRET, apiUrl: emulatorUrl });
+  const kit = await startServer({
+    kind: 'kit',
+    dbPath: path.join(dir, 'checkout.sqlite'),
+    secret: SECRET,
+    apiUrl: emulatorUrl,
+  });
   const products = (await (await fetch(`${kit.url}/api/products`)).json()) as Array<{ id: string }>;
   const productId = products[0]!.id;
   const kitCall = () =>
@@ -284,7 +369,10 @@ async function checkoutPhase(dir: string, emulatorUrl: string): Promise<Report['
     fetch(`${emulatorUrl}/v1/checkouts/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer polar_oat_bench_token' },
-      body: JSON.stringify({ products: [productId], success_url: 'http://127.0.0.1:8000/success.html?checkout_id={CHECKOUT_ID}' }),
+      body: JSON.stringify({
+        products: [productId],
+        success_url: 'http://127.0.0.1:8000/success.html?checkout_id={CHECKOUT_ID}',
+      }),
     });
   const kitTimes: number[] = [];
   const directTimes: number[] = [];
@@ -370,22 +458,38 @@ async function widgetPhase(dir: string, emulatorUrl: string): Promise<Report['wi
       return { name, bytes: bytes.length, gzip: gzipSync(bytes).length };
     });
   const embedBytes = readFileSync(path.join(ROOT, 'node_modules/@polar-sh/checkout/dist/embed.global.js'));
-  const embed = { name: '@polar-sh/checkout embed.global.js', bytes: embedBytes.length, gzip: gzipSync(embedBytes).length };
+  const embed = {
+    name: '@polar-sh/checkout embed.global.js',
+    bytes: embedBytes.length,
+    gzip: gzipSync(embedBytes).length,
+  };
 
-  const kit = await startServer({ kind: 'kit', dbPath: path.join(dir, 'widget.sqlite'), secret: SECRET, apiUrl: emulatorUrl, distDir });
+  const kit = await startServer({
+    kind: 'kit',
+    dbPath: path.join(dir, 'widget.sqlite'),
+    secret: SECRET,
+    apiUrl: emulatorUrl,
+    distDir,
+  });
   // Fill the product cache, as a running shop's would be.
   await fetch(`${kit.url}/api/products`);
   const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pricing</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <script src="${kit.url}/widget/polar-checkout.js"></script></head>
 <body><main><h1>Pricing</h1><polar-pricing-table api-base="${kit.url}"></polar-pricing-table><p>Questions? Write to us.</p></main></body></html>`;
-  const host = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page));
+  const host = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page),
+  );
   await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
   const pageUrl = `http://localhost:${(host.address() as AddressInfo).port}/`;
 
   const { chromium } = await import('@playwright/test');
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-  const loads: Array<{ paintedMs: number; cls: number; shifts: Array<{ at: number; value: number; sources: string[] }> }> = [];
+  const loads: Array<{
+    paintedMs: number;
+    cls: number;
+    shifts: Array<{ at: number; value: number; sources: string[] }>;
+  }> = [];
   try {
     for (let i = 0; i < WIDGET_LOADS + 1; i++) {
       // A new context per load: nothing cached from the last one (the first load is a warm-up, not counted).
@@ -395,15 +499,21 @@ async function widgetPhase(dir: string, emulatorUrl: string): Promise<Report['wi
       const messages: string[] = [];
       tab.on('console', (message) => messages.push(message.text()));
       tab.on('pageerror', (error) => messages.push(error.message));
-      tab.on('requestfailed', (request) => messages.push(`${request.url()} failed: ${request.failure()?.errorText}`));
+      tab.on('requestfailed', (request) =>
+        messages.push(`${request.url()} failed: ${request.failure()?.errorText}`),
+      );
       await tab.goto(pageUrl);
       await tab
         .waitForFunction('window.__painted !== null', null, { timeout: 15_000 })
         .catch((error: unknown) => {
-          throw new Error(`the pricing cards never painted (${String(error)}); page said: ${messages.join(' | ')}`);
+          throw new Error(
+            `the pricing cards never painted (${String(error)}); page said: ${messages.join(' | ')}`,
+          );
         });
       await tab.waitForTimeout(300);
-      const figures = (await tab.evaluate('({ paintedMs: window.__painted, cls: window.__cls, shifts: window.__shifts })')) as {
+      const figures = (await tab.evaluate(
+        '({ paintedMs: window.__painted, cls: window.__cls, shifts: window.__shifts })',
+      )) as {
         paintedMs: number;
         cls: number;
         shifts: Array<{ at: number; value: number; sources: string[] }>;
@@ -416,12 +526,17 @@ async function widgetPhase(dir: string, emulatorUrl: string): Promise<Report['wi
     host.close();
     await kit.stop();
   }
-  log(`widget: painted median ${median(loads.map((l) => l.paintedMs)).toFixed(0)} ms, max CLS ${Math.max(...loads.map((l) => l.cls))}`);
+  log(
+    `widget: painted median ${median(loads.map((l) => l.paintedMs)).toFixed(0)} ms, max CLS ${Math.max(...loads.map((l) => l.cls))}`,
+  );
   return {
     files,
     embed,
     loads: loads.length,
-    paintedMs: { p50: median(loads.map((l) => l.paintedMs)), max: Math.max(...loads.map((l) => l.paintedMs)) },
+    paintedMs: {
+      p50: median(loads.map((l) => l.paintedMs)),
+      max: Math.max(...loads.map((l) => l.paintedMs)),
+    },
     cls: { median: median(loads.map((l) => l.cls)), max: Math.max(...loads.map((l) => l.cls)) },
     // The layout shifts of the worst load, with what moved.
     shifts: [...loads].sort((a, b) => b.cls - a.cls)[0]?.shifts ?? [],
@@ -432,11 +547,19 @@ async function footprintPhase(dir: string, emulatorUrl: string): Promise<Report[
   const dbPath = path.join(dir, 'footprint.sqlite');
   const kit = await startServer({ kind: 'kit', dbPath, secret: SECRET, apiUrl: emulatorUrl });
   const idleRss = kit.rssMb();
-  const figures = await webhookLoad({ url: kit.url, secret: SECRET, scheme: 'standard', connections: CONNECTIONS, seconds: FOOTPRINT_SECONDS });
+  const figures = await webhookLoad({
+    url: kit.url,
+    secret: SECRET,
+    scheme: 'standard',
+    connections: CONNECTIONS,
+    seconds: FOOTPRINT_SECONDS,
+  });
   const loadedRss = kit.rssMb();
   const disk = countEvents(dbPath);
   await kit.stop();
-  log(`footprint: RSS ${idleRss.toFixed(0)} → ${loadedRss.toFixed(0)} MB after ${FOOTPRINT_SECONDS} s, ${figures.ok} events`);
+  log(
+    `footprint: RSS ${idleRss.toFixed(0)} → ${loadedRss.toFixed(0)} MB after ${FOOTPRINT_SECONDS} s, ${figures.ok} events`,
+  );
 
   // `npm start` in an empty folder (a fresh data folder each time), until /api/health answers 200.
   const startTimes: number[] = [];
@@ -446,7 +569,13 @@ async function footprintPhase(dir: string, emulatorUrl: string): Promise<Report[
     const started = performance.now();
     const child = spawn('npm', ['start', '--silent', '--prefix', ROOT], {
       cwd,
-      env: { ...process.env, PORT: String(port), POLAR_EMULATOR_PORT: String(await freePort()), LOG_LEVEL: 'warn', DATABASE_PATH: path.join(cwd, 'data/kit.sqlite') },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        POLAR_EMULATOR_PORT: String(await freePort()),
+        LOG_LEVEL: 'warn',
+        DATABASE_PATH: path.join(cwd, 'data/kit.sqlite'),
+      },
       stdio: 'ignore',
       detached: true,
     });
@@ -499,7 +628,10 @@ function readReliabilityFigures(): Report['reliability'] {
   const figures: Report['reliability'] = {};
   try {
     for (const name of readdirSync(dir).filter((file) => file.endsWith('.json'))) {
-      figures[name.replace(/\.json$/, '')] = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as Record<string, unknown>;
+      figures[name.replace(/\.json$/, '')] = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as Record<
+        string,
+        unknown
+      >;
     }
   } catch {
     // never ran here
@@ -523,11 +655,20 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   const emulator = await startServer({ kind: 'emulator' });
   try {
-    log(`machine: ${os.cpus().length} cores, node ${process.version}, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+    log(
+      `machine: ${os.cpus().length} cores, node ${process.version}, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+    );
     const only = process.env.BENCH_ONLY;
     if (only) {
       // One phase, printed rather than reported (for working on the runner).
-      const phases = { webhooks: webhookPhase, profile: profilePhase, products: productsPhase, checkout: checkoutPhase, widget: widgetPhase, footprint: footprintPhase };
+      const phases = {
+        webhooks: webhookPhase,
+        profile: profilePhase,
+        products: productsPhase,
+        checkout: checkoutPhase,
+        widget: widgetPhase,
+        footprint: footprintPhase,
+      };
       const phase = phases[only as keyof typeof phases];
       if (!phase) throw new Error(`BENCH_ONLY must be one of ${Object.keys(phases).join(', ')}`);
       process.stdout.write(`${JSON.stringify(await phase(dir, emulator.url), null, 2)}\n`);
@@ -563,7 +704,10 @@ async function main(): Promise<void> {
     };
     writeFileSync(path.join(BENCH, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(path.join(BENCH, 'webhooks.svg'), renderChart(report));
-    writeFileSync(path.join(BENCH, 'REPORT.md'), renderReport(report));
+    // Formatted with the project's Prettier settings, so `npm run lint` accepts the generated page.
+    const reportFile = path.join(BENCH, 'REPORT.md');
+    const prettierOptions = (await prettier.resolveConfig(reportFile)) ?? {};
+    writeFileSync(reportFile, await prettier.format(renderReport(report), { ...prettierOptions, parser: 'markdown' }));
     log('wrote bench/REPORT.md, bench/report.json and bench/webhooks.svg');
   } finally {
     for (const server of [...running]) await server.stop();

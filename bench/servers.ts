@@ -57,7 +57,9 @@ async function start(spec: ServerSpec): Promise<string> {
         logger,
         checkoutLimitPerMinute: 1_000_000,
       });
-      return listen(createApp({ api: kit.router, logger, ...(spec.distDir ? { distDir: spec.distDir } : {}) }));
+      return listen(
+        createApp({ api: kit.router, logger, ...(spec.distDir ? { distDir: spec.distDir } : {}) }),
+      );
     }
     case 'kit-db': {
       const { openDatabase } = await import('../server/db/open.js');

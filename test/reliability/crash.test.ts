@@ -31,7 +31,7 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('kill -9 under load', () => {
-  it('keeps every acknowledged delivery, and the emulator\'s retries deliver the rest', async () => {
+  it("keeps every acknowledged delivery, and the emulator's retries deliver the rest", async () => {
     const secret = generateWebhookSecret();
     const port = await freePort();
     // Retries in hundredths of Polar's timing: ten attempts span about 15 s.
@@ -52,7 +52,13 @@ describe('kill -9 under load', () => {
     const emitter = setInterval(() => {
       if (!loading()) return;
       const n = emitted++;
-      emulator!.webhooks.emit('order.paid', polarOrder({ id: uuid('c0000003', n), created_at: new Date(Date.UTC(2026, 0, 15) + n * 1000).toISOString() }));
+      emulator!.webhooks.emit(
+        'order.paid',
+        polarOrder({
+          id: uuid('c0000003', n),
+          created_at: new Date(Date.UTC(2026, 0, 15) + n * 1000).toISOString(),
+        }),
+      );
     }, EMIT_EVERY_MS);
 
     const acknowledged: string[] = [];
@@ -63,13 +69,24 @@ describe('kill -9 under load', () => {
       for (let i = 0; loading(); i++) {
         const id = `msg_direct_${worker}_${i}`;
         const delivery = signedDelivery(
-          webhookEvent('order.paid', polarOrder({ id: uuid(`d000000${worker}`, i), created_at: new Date(Date.UTC(2026, 1, 1) + i * 1000).toISOString() })),
+          webhookEvent(
+            'order.paid',
+            polarOrder({
+              id: uuid(`d000000${worker}`, i),
+              created_at: new Date(Date.UTC(2026, 1, 1) + i * 1000).toISOString(),
+            }),
+          ),
           secret,
           { id },
         );
         directSent++;
         try {
-          const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body, signal: AbortSignal.timeout(5_000) });
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: delivery.headers,
+            body: delivery.body,
+            signal: AbortSignal.timeout(5_000),
+          });
           await response.arrayBuffer();
           if (response.status >= 200 && response.status < 300) acknowledged.push(id);
           if (response.status >= 500) directServerErrors++;
@@ -102,12 +119,22 @@ describe('kill -9 under load', () => {
     expect(await stopKitProcess(kits.pop()!)).toBe(0);
 
     const stored = readDatabase(path.join(temp.dir, 'data', 'kit.sqlite'), (db) => {
-      const rows = db.prepare(`SELECT webhook_id, status FROM webhook_events`).all() as Array<{ webhook_id: string; status: string }>;
+      const rows = db.prepare(`SELECT webhook_id, status FROM webhook_events`).all() as Array<{
+        webhook_id: string;
+        status: string;
+      }>;
       return new Map(rows.map((row) => [row.webhook_id, row.status]));
     });
-    const emulatorAcknowledged = log.filter((d) => d.attempts.some((a) => a.status_code !== null && a.status_code >= 200 && a.status_code < 300));
-    const failedAttempts = log.reduce((sum, d) => sum + d.attempts.filter((a) => a.status_code === null || a.status_code >= 300).length, 0);
-    const lostAcknowledged = [...acknowledged, ...emulatorAcknowledged.map((d) => d.webhook_id)].filter((id) => !stored.has(id));
+    const emulatorAcknowledged = log.filter((d) =>
+      d.attempts.some((a) => a.status_code !== null && a.status_code >= 200 && a.status_code < 300),
+    );
+    const failedAttempts = log.reduce(
+      (sum, d) => sum + d.attempts.filter((a) => a.status_code === null || a.status_code >= 300).length,
+      0,
+    );
+    const lostAcknowledged = [...acknowledged, ...emulatorAcknowledged.map((d) => d.webhook_id)].filter(
+      (id) => !stored.has(id),
+    );
     const notDelivered = log.filter((d) => d.status !== 'succeeded');
 
     recordFigures('crash', {

@@ -37,18 +37,32 @@ async function call(method: string, pathname: string, body?: unknown): Promise<R
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
-  emulator = await startEmulator({ timeScale: 0.001, webhook: { url: receiver.url + '/webhooks/polar', secret: SECRET } });
-  const checkout = await call('POST', '/v1/checkouts/', { products: [MONTHLY], success_url: 'http://localhost:3000/ok' });
-  await call('POST', `/_emulator/checkouts/${String(checkout.id)}/pay`, { card: CARD, customer_email: 'life@example.com', customer_name: 'Life Long' });
+  emulator = await startEmulator({
+    timeScale: 0.001,
+    webhook: { url: receiver.url + '/webhooks/polar', secret: SECRET },
+  });
+  const checkout = await call('POST', '/v1/checkouts/', {
+    products: [MONTHLY],
+    success_url: 'http://localhost:3000/ok',
+  });
+  await call('POST', `/_emulator/checkouts/${String(checkout.id)}/pay`, {
+    card: CARD,
+    customer_email: 'life@example.com',
+    customer_name: 'Life Long',
+  });
   await emulator.webhooks.drain();
-  const created = receiver.received.map((d) => JSON.parse(d.body) as { type: string; data: { id: string } }).find((e) => e.type === 'subscription.created');
+  const created = receiver.received
+    .map((d) => JSON.parse(d.body) as { type: string; data: { id: string } })
+    .find((e) => e.type === 'subscription.created');
   expect(created, 'the purchase created a subscription').toBeDefined();
   const subscription = created!.data.id;
   for (const action of ['cancel', 'uncancel', 'renew', 'past_due', 'renew', 'cancel', 'uncancel', 'renew']) {
     await call('POST', `/_emulator/subscriptions/${subscription}/${action}`);
   }
   await emulator.webhooks.drain();
-  const orders = receiver.received.map((d) => JSON.parse(d.body) as { type: string; data: { id: string } }).filter((e) => e.type === 'order.paid');
+  const orders = receiver.received
+    .map((d) => JSON.parse(d.body) as { type: string; data: { id: string } })
+    .filter((e) => e.type === 'order.paid');
   await call('POST', `/_emulator/orders/${orders[1]!.data.id}/refund`, { reason: 'customer_request' });
   await call('POST', `/_emulator/subscriptions/${subscription}/revoke`);
   await emulator.webhooks.drain();
@@ -66,21 +80,36 @@ afterAll(async () => {
 
 function snapshot(db: Database): Record<string, unknown[]> {
   const result: Record<string, unknown[]> = {};
-  for (const table of ['customers', 'products', 'checkouts', 'orders', 'subscriptions', 'benefit_grants', 'refunds']) {
+  for (const table of [
+    'customers',
+    'products',
+    'checkouts',
+    'orders',
+    'subscriptions',
+    'benefit_grants',
+    'refunds',
+  ]) {
     result[table] = db.prepare(`SELECT * FROM ${table} ORDER BY id`).all();
   }
-  result.webhook_events = db.prepare(`SELECT webhook_id, type, status, payload FROM webhook_events ORDER BY webhook_id`).all();
+  result.webhook_events = db
+    .prepare(`SELECT webhook_id, type, status, payload FROM webhook_events ORDER BY webhook_id`)
+    .all();
   return result;
 }
 
 /** Delivers `sequence` (indexes into `deliveries`) one after the other to a fresh kit, over HTTP, freshly signed. */
-async function deliver(sequence: number[]): Promise<{ state: Record<string, unknown[]>; statuses: number[] }> {
+async function deliver(
+  sequence: number[],
+): Promise<{ state: Record<string, unknown[]>; statuses: number[] }> {
   const app = await startWebhookApp({ secret: SECRET });
   try {
     const statuses: number[] = [];
     for (const i of sequence) {
       const d = deliveries[i]!;
-      const response = await app.post(d.body, { 'content-type': 'application/json', ...signWebhook(d.body, SECRET, { id: d.id }) });
+      const response = await app.post(d.body, {
+        'content-type': 'application/json',
+        ...signWebhook(d.body, SECRET, { id: d.id }),
+      });
       await response.arrayBuffer();
       statuses.push(response.status);
     }
@@ -93,14 +122,30 @@ async function deliver(sequence: number[]): Promise<{ state: Record<string, unkn
 describe('disorder', () => {
   it('ends a subscription life delivered in 200 random orders, with repeats, in the state of the ordered delivery', async () => {
     const types = new Set(deliveries.map((d) => d.type));
-    for (const type of ['subscription.created', 'subscription.active', 'subscription.canceled', 'subscription.uncanceled', 'subscription.past_due', 'subscription.revoked', 'order.paid', 'order.refunded', 'refund.created', 'checkout.updated', 'customer.created']) {
+    for (const type of [
+      'subscription.created',
+      'subscription.active',
+      'subscription.canceled',
+      'subscription.uncanceled',
+      'subscription.past_due',
+      'subscription.revoked',
+      'order.paid',
+      'order.refunded',
+      'refund.created',
+      'checkout.updated',
+      'customer.created',
+    ]) {
       expect(types, `the life includes ${type}`).toContain(type);
     }
     const inOrder = deliveries.map((_, i) => i);
     const expected = await deliver(inOrder);
     expect(expected.statuses.every((s) => s === 202)).toBe(true);
-    expect((expected.state.subscriptions as Array<{ status: string }>).map((s) => s.status)).toEqual(['canceled']);
-    expect((expected.state.orders as Array<{ status: string }>).map((o) => o.status).sort()).toContain('refunded');
+    expect((expected.state.subscriptions as Array<{ status: string }>).map((s) => s.status)).toEqual([
+      'canceled',
+    ]);
+    expect((expected.state.orders as Array<{ status: string }>).map((o) => o.status).sort()).toContain(
+      'refunded',
+    );
 
     let runs = 0;
     let requests = 0;
@@ -113,7 +158,8 @@ describe('disorder', () => {
         fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n)), { maxLength: 10 }),
         async (permutation, repeats) => {
           const sequence = [...permutation];
-          for (const [event, position] of repeats) sequence.splice(position % (sequence.length + 1), 0, event);
+          for (const [event, position] of repeats)
+            sequence.splice(position % (sequence.length + 1), 0, event);
           const got = await deliver(sequence);
           runs++;
           requests += sequence.length;
@@ -129,7 +175,15 @@ describe('disorder', () => {
       ),
       { numRuns: RUNS, seed: 20261123, endOnFailure: true },
     );
-    recordFigures('disorder', { eventsInLife: n, eventTypes: [...types].sort(), orders: RUNS, runs, requests, differingFinalStates: differing, serverErrors });
+    recordFigures('disorder', {
+      eventsInLife: n,
+      eventTypes: [...types].sort(),
+      orders: RUNS,
+      runs,
+      requests,
+      differingFinalStates: differing,
+      serverErrors,
+    });
     expect(runs).toBe(RUNS);
   });
 });

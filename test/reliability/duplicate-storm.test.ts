@@ -28,18 +28,42 @@ function storyEvents(): Event[] {
   const events: Event[] = [];
   for (let i = 0; i < ORDERS; i++) {
     const id = uuid(ORDER_PREFIX, i);
-    const base = { id, created_at: stamp(i), billing_reason: 'purchase', subscription_id: null, subscription: null };
-    events.push({ id: `msg_storm_order_${i}_created`, type: 'order.created', data: polarOrder({ ...base, status: 'pending', paid: false, modified_at: null }) });
-    events.push({ id: `msg_storm_order_${i}_paid`, type: 'order.paid', data: polarOrder({ ...base, status: 'paid', paid: true, modified_at: stamp(i + 1) }) });
+    const base = {
+      id,
+      created_at: stamp(i),
+      billing_reason: 'purchase',
+      subscription_id: null,
+      subscription: null,
+    };
+    events.push({
+      id: `msg_storm_order_${i}_created`,
+      type: 'order.created',
+      data: polarOrder({ ...base, status: 'pending', paid: false, modified_at: null }),
+    });
+    events.push({
+      id: `msg_storm_order_${i}_paid`,
+      type: 'order.paid',
+      data: polarOrder({ ...base, status: 'paid', paid: true, modified_at: stamp(i + 1) }),
+    });
   }
   for (let i = 0; i < SUBSCRIPTIONS; i++) {
     const id = uuid(SUBSCRIPTION_PREFIX, i);
     const base = { id, created_at: stamp(i), checkout_id: null };
-    events.push({ id: `msg_storm_sub_${i}_created`, type: 'subscription.created', data: polarSubscription({ ...base, status: 'incomplete', modified_at: null }) });
+    events.push({
+      id: `msg_storm_sub_${i}_created`,
+      type: 'subscription.created',
+      data: polarSubscription({ ...base, status: 'incomplete', modified_at: null }),
+    });
     events.push({
       id: `msg_storm_sub_${i}_updated`,
       type: 'subscription.updated',
-      data: polarSubscription({ ...base, status: 'active', cancel_at_period_end: true, canceled_at: stamp(i + 2), modified_at: stamp(i + 2) }),
+      data: polarSubscription({
+        ...base,
+        status: 'active',
+        cancel_at_period_end: true,
+        canceled_at: stamp(i + 2),
+        modified_at: stamp(i + 2),
+      }),
     });
   }
   return events;
@@ -76,7 +100,11 @@ describe('duplicate storm', () => {
       const copies = await Promise.all(
         Array.from({ length: COPIES }, async () => {
           sent++;
-          const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body });
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: delivery.headers,
+            body: delivery.body,
+          });
           const body = (await response.json()) as { received?: boolean; duplicate?: boolean };
           answers.set(response.status, (answers.get(response.status) ?? 0) + 1);
           if (response.status === 200 && body.duplicate === true) duplicatesAnswered++;
@@ -92,10 +120,20 @@ describe('duplicate storm', () => {
     expect(await stopKitProcess(kit)).toBe(0);
     const dbPath = path.join(temp.dir, 'data', 'kit.sqlite');
     const found = readDatabase(dbPath, (db) => ({
-      events: db.prepare(`SELECT count(*) AS n, count(DISTINCT webhook_id) AS d, sum(status = 'processed') AS p FROM webhook_events WHERE webhook_id LIKE 'msg_storm_%'`).get() as { n: number; d: number; p: number },
-      orders: db.prepare(`SELECT status, paid, count(*) AS n FROM orders WHERE id LIKE '${ORDER_PREFIX}-%' GROUP BY status, paid`).all(),
+      events: db
+        .prepare(
+          `SELECT count(*) AS n, count(DISTINCT webhook_id) AS d, sum(status = 'processed') AS p FROM webhook_events WHERE webhook_id LIKE 'msg_storm_%'`,
+        )
+        .get() as { n: number; d: number; p: number },
+      orders: db
+        .prepare(
+          `SELECT status, paid, count(*) AS n FROM orders WHERE id LIKE '${ORDER_PREFIX}-%' GROUP BY status, paid`,
+        )
+        .all(),
       subscriptions: db
-        .prepare(`SELECT status, cancel_at_period_end, count(*) AS n FROM subscriptions WHERE id LIKE '${SUBSCRIPTION_PREFIX}-%' GROUP BY status, cancel_at_period_end`)
+        .prepare(
+          `SELECT status, cancel_at_period_end, count(*) AS n FROM subscriptions WHERE id LIKE '${SUBSCRIPTION_PREFIX}-%' GROUP BY status, cancel_at_period_end`,
+        )
         .all(),
     }));
 

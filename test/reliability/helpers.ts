@@ -28,7 +28,11 @@ export function shuffle<T>(items: readonly T[], random: () => number): T[] {
 }
 
 /** Runs `work` over `items` with at most `concurrency` at a time; resolves when all are done. */
-export async function pool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
     while (next < items.length) {

@@ -66,7 +66,11 @@ function raw(bytes: Buffer | string, wait = 5_000): Promise<string> {
  * Streams up to `total` bytes of body after `head` (in 64 KiB chunks of chunked encoding when `chunked`);
  * resolves with the answer and how long it took to come.
  */
-function flood(head: string, total: number, chunked = false): Promise<{ answer: string; sent: number; ms: number }> {
+function flood(
+  head: string,
+  total: number,
+  chunked = false,
+): Promise<{ answer: string; sent: number; ms: number }> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket = net.connect(port, '127.0.0.1');
@@ -107,12 +111,20 @@ const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.
 describe('slow and oversized requests', () => {
   it('refuses or times them out without starving other clients', async () => {
     const base = `http://127.0.0.1:${port}`;
-    const slowHeaders = Array.from({ length: SLOW_HEADERS }, () => trickler('GET /api/products HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 'abcdefghij'));
+    const slowHeaders = Array.from({ length: SLOW_HEADERS }, () =>
+      trickler('GET /api/products HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 'abcdefghij'),
+    );
     const slowBodies = Array.from({ length: SLOW_BODIES }, () =>
-      trickler('POST /api/checkout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"product_id":"', 'aaaaaaaaaa'),
+      trickler(
+        'POST /api/checkout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"product_id":"',
+        'aaaaaaaaaa',
+      ),
     );
     const slowWebhooks = Array.from({ length: SLOW_BODIES }, () =>
-      trickler('POST /api/webhooks/polar HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"type":"', 'aaaaaaaaaa'),
+      trickler(
+        'POST /api/webhooks/polar HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"type":"',
+        'aaaaaaaaaa',
+      ),
     );
     const slow = [...slowHeaders, ...slowBodies, ...slowWebhooks];
     const slowStarted = Date.now();
@@ -131,14 +143,28 @@ describe('slow and oversized requests', () => {
     latencies.sort((a, b) => a - b);
 
     // Bodies over the limits are refused early, not read to the end.
-    const bigCheckout = await flood('POST /api/checkout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n', 50 * 2 ** 20);
-    const bigWebhook = await flood('POST /api/webhooks/polar HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n', 50 * 2 ** 20);
-    const chunkedWebhook = await flood('POST /api/webhooks/polar HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', 20 * 2 ** 20, true);
+    const bigCheckout = await flood(
+      'POST /api/checkout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n',
+      50 * 2 ** 20,
+    );
+    const bigWebhook = await flood(
+      'POST /api/webhooks/polar HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n',
+      50 * 2 ** 20,
+    );
+    const chunkedWebhook = await flood(
+      'POST /api/webhooks/polar HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+      20 * 2 ** 20,
+      true,
+    );
     // Headers over Node's limit, and broken HTTP.
-    const hugeHeader = await raw(`GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
+    const hugeHeader = await raw(
+      `GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
+    );
     const brokenLine = await raw('GET /api/health HTTP/9.9 nonsense\r\n\r\n');
     const badHeader = await raw('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bad\u0001: yes\r\n\r\n');
-    const smuggle = await raw('POST /api/checkout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+    const smuggle = await raw(
+      'POST /api/checkout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    );
 
     // The server closes the slow connections itself (headers timeout 15 s, request timeout 30 s, checked
     // every 30 s by Node).
@@ -162,11 +188,28 @@ describe('slow and oversized requests', () => {
           }, {}),
         ),
       ),
-      otherClients: { requests: latencies.length, statuses, p50Ms: latencies[49], maxMs: latencies[latencies.length - 1] },
+      otherClients: {
+        requests: latencies.length,
+        statuses,
+        p50Ms: latencies[49],
+        maxMs: latencies[latencies.length - 1],
+      },
       oversized: {
-        checkout50MB: { status: statusOf(bigCheckout.answer), bytesWrittenByClient: bigCheckout.sent, ms: bigCheckout.ms },
-        webhook50MB: { status: statusOf(bigWebhook.answer), bytesWrittenByClient: bigWebhook.sent, ms: bigWebhook.ms },
-        webhookChunked20MB: { status: statusOf(chunkedWebhook.answer), bytesWrittenByClient: chunkedWebhook.sent, ms: chunkedWebhook.ms },
+        checkout50MB: {
+          status: statusOf(bigCheckout.answer),
+          bytesWrittenByClient: bigCheckout.sent,
+          ms: bigCheckout.ms,
+        },
+        webhook50MB: {
+          status: statusOf(bigWebhook.answer),
+          bytesWrittenByClient: bigWebhook.sent,
+          ms: bigWebhook.ms,
+        },
+        webhookChunked20MB: {
+          status: statusOf(chunkedWebhook.answer),
+          bytesWrittenByClient: chunkedWebhook.sent,
+          ms: chunkedWebhook.ms,
+        },
       },
       hugeHeader: statusOf(hugeHeader),
       brokenRequestLine: statusOf(brokenLine),
@@ -192,7 +235,12 @@ describe('slow and oversized requests', () => {
     expect(statusOf(badHeader)).toBe(400);
     expect(statusOf(smuggle)).toBe(400);
     expect(stillOpen).toBe(0);
-    for (const s of slow) expect(statusOf(s.state.answer) === 0 || statusOf(s.state.answer) === 408 || statusOf(s.state.answer) === 400).toBe(true);
+    for (const s of slow)
+      expect(
+        statusOf(s.state.answer) === 0 ||
+          statusOf(s.state.answer) === 408 ||
+          statusOf(s.state.answer) === 400,
+      ).toBe(true);
     expect(healthAfter.status).toBe(200);
   }, 150_000);
 });
