@@ -15,14 +15,27 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   backup: () => import('./backup.js'),
 };
 
+/** One line per command for the usage text. */
+const SUMMARIES: Record<string, string> = {
+  emulator: 'run the local Polar emulator on its own',
+  start: 'run the kit (and, in local mode, the emulator)',
+  doctor: 'check the configuration, Polar, the webhook secret and the database',
+  'import-customers': 'create or link Polar customers from an external_id,email,name CSV file',
+  trigger: 'make the local emulator fire a webhook event',
+  replay: 'apply a stored webhook delivery again',
+  reconcile: "store what lost webhooks missed, from Polar's list endpoints",
+  backup: 'copy the database safely while the kit runs',
+};
+
 const USAGE = `Usage: polar-kit <command> [options]
 
 Commands:
 ${Object.keys(COMMANDS)
-  .map((name) => `  ${name}`)
+  .map((name) => `  ${name.padEnd(18)}${SUMMARIES[name] ?? ''}`.trimEnd())
   .join('\n')}
 
-Run "polar-kit <command> --help" for a command's options.`;
+Run "polar-kit <command> --help" for a command's options.
+Exit codes: 0 success, 1 failure at run time, 2 bad usage or configuration.`;
 
 /** Runs the command named by `argv[0]` and resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -75,6 +75,9 @@ describe('polar-kit CLI', () => {
     expect((await runCli(['replay'])).code).toBe(2);
     expect((await runCli(['import-customers'])).code).toBe(2);
     expect((await runCli(['reconcile', '--since', 'last week'])).code).toBe(2);
+    const usage = await runCli(['--help']);
+    expect(usage.code).toBe(0);
+    expect(usage.stdout).toMatch(/ {2}reconcile {9}store what lost webhooks missed/);
   }, 120_000);
 
   describe('doctor', () => {
@@ -173,6 +176,7 @@ describe('polar-kit CLI', () => {
         cwd: dir,
       });
       expect(first.code).toBe(1);
+      expect(first.stderr).toBe('');
       const summary = JSON.parse(first.stdout) as Record<string, unknown>;
       expect(summary).toMatchObject({ rows: 501, created: 499, linked: 1, existing: 0, failed: 1 });
       expect(summary.failures).toEqual([
