@@ -168,15 +168,13 @@ byId<HTMLFormElement>('license-form').addEventListener('submit', (event) => {
       status: string;
       usage: number;
       limit_usage: number | null;
+      limit_activations: number | null;
       expires_at: string | null;
     }>('/api/license-keys/validate', { method: 'POST', body: JSON.stringify({ key }) });
-    return el(
-      'p',
-      `License key ${answer.status}; used ${answer.usage}${answer.limit_usage == null ? '' : ` of ${answer.limit_usage}`} times.`,
-      {
-        class: 'license-state',
-      },
-    );
+    const parts = [`License key ${answer.status}`];
+    if (answer.limit_activations != null) parts.push(`up to ${answer.limit_activations} activations`);
+    parts.push(answer.expires_at ? `expires ${when(answer.expires_at)}` : 'never expires');
+    return el('p', `${parts.join('; ')}.`, { class: 'license-state' });
   });
 });
 
