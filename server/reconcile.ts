@@ -18,6 +18,7 @@ import type { ReconcileRun, ReconciledTable } from './db/reconcile-runs.js';
 import { createRefundStore } from './db/refunds.js';
 import { createSubscriptionStore } from './db/subscriptions.js';
 import { normalizeTimestamp } from './db/timestamps.js';
+import { isAppError } from './errors.js';
 import type { PolarGateway, PolarObject } from './polar/gateway.js';
 
 export type { ReconcileRun } from './db/reconcile-runs.js';
@@ -40,6 +41,10 @@ export type ReconcilerOptions = {
    * this machine and objects created while the previous run was reading. @default 3_600_000 (one hour)
    */
   overlapMs?: number;
+  /** How often a failed Polar call (rate limit, outage) is retried before the run fails. @default 3 */
+  retries?: number;
+  /** The first retry's delay after an outage, doubled for each next one. @default 500 */
+  retryBaseMs?: number;
 };
 
 export type ReconcileRunOptions = {
@@ -79,6 +84,7 @@ export type ReconcileReport = {
 export type Reconciler = {
   /**
    * Runs one reconciliation; a call while one is running waits for that run instead of starting another.
+   * Polar's rate limits and brief outages are retried (see `retries`).
    * @throws {AppError} POLAR_UNAVAILABLE, POLAR_RATE_LIMITED when Polar fails (the run is recorded `failed`
    * and the watermark does not move; whatever was stored before the failure stays)
    */
@@ -96,6 +102,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const { db, gateway, logger } = options;
   const now = options.now ?? (() => new Date());
   const overlapMs = options.overlapMs ?? DEFAULT_OVERLAP_MS;
+  const retries = options.retries ?? 3;
+  const retryBaseMs = options.retryBaseMs ?? 500;
   if (!Number.isFinite(overlapMs) || overlapMs < 0)
     throw new Error('createReconciler: overlapMs must be a number of milliseconds >= 0.');
   const runs = createReconcileRunStore(db);
@@ -140,6 +148,43 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }),
   );
 
+  /** Retries a Polar call that failed for a rate limit (after `Retry-After`) or an outage (with backoff). */
+  async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        const code = isAppError(error) ? error.code : null;
+        if (attempt > retries || (code !== 'POLAR_RATE_LIMITED' && code !== 'POLAR_UNAVAILABLE')) throw error;
+        const retryAfter = Number(isAppError(error) ? error.headers['Retry-After'] : NaN);
+        const delay =
+          code === 'POLAR_RATE_LIMITED' && retryAfter > 0
+            ? Math.min(retryAfter * 1000, 60_000)
+            : retryBaseMs * 2 ** (attempt - 1);
+        logger.warn({ err: error, attempt, delayMs: delay }, 'reconcile: Polar failed, retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /**
+   * Reads a list endpoint page by page, handing each page to `onPage` (which returns `true` to stop); a failed
+   * page is retried where it failed, not from the start.
+   */
+  async function sweep(
+    resource: ReconciledTable,
+    listOptions: { createdAfter?: string },
+    onPage: (page: PolarObject[]) => boolean,
+  ): Promise<void> {
+    let nextPage = 1;
+    await withRetries(async () => {
+      for await (const page of gateway.listPages(resource, { ...listOptions, startPage: nextPage })) {
+        nextPage++;
+        if (onPage(page)) return;
+      }
+    });
+  }
+
   async function execute(runOptions: ReconcileRunOptions): Promise<ReconcileReport> {
     const startedAt = now().toISOString();
     const since = runOptions.full ? null : (sinceOf(runOptions.since) ?? runs.watermark());
@@ -158,19 +203,21 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
     try {
       // Customers first, newest first: an incremental run stops at the first page older than `readFrom`.
-      for await (const page of gateway.listPages('customers')) {
+      await sweep('customers', {}, (page) => {
         record('customers', applyPage.immediate('customers', page));
-        if (readFrom !== null && page.some((c) => createdBefore(c, readFrom))) break;
-      }
-      for await (const page of gateway.listPages('subscriptions')) {
+        return readFrom !== null && page.some((c) => createdBefore(c, readFrom));
+      });
+      await sweep('subscriptions', {}, (page) => {
         record('subscriptions', applyPage.immediate('subscriptions', page));
-      }
-      for await (const page of gateway.listPages('orders', readFrom ? { createdAfter: readFrom } : {})) {
+        return false;
+      });
+      await sweep('orders', readFrom ? { createdAfter: readFrom } : {}, (page) => {
         record('orders', applyPage.immediate('orders', page));
-      }
+        return false;
+      });
       // A refund changes its order (status, refunded amount) long after the order was created.
       const refundedOrders = new Set<string>();
-      for await (const page of gateway.listPages('refunds')) {
+      await sweep('refunds', {}, (page) => {
         const outcomes = applyPage.immediate('refunds', page);
         record('refunds', outcomes);
         page.forEach((refund, index) => {
@@ -178,9 +225,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
           if ((outcome === 'created' || outcome === 'updated') && typeof refund.order_id === 'string')
             refundedOrders.add(refund.order_id);
         });
-      }
+        return false;
+      });
       for (const orderId of refundedOrders) {
-        const order = await gateway.getOrder(orderId);
+        const order = await withRetries(() => gateway.getOrder(orderId));
         if (order) record('orders', applyPage.immediate('orders', [order]));
       }
     } catch (error) {

@@ -92,9 +92,12 @@ export type PolarGateway = {
   /**
    * Every object of a list endpoint, one page (up to 100) at a time, newest first (by `created_at`; by
    * `started_at` for subscriptions). `createdAfter` is passed to Polar where the endpoint filters on it
-   * (orders); elsewhere every page is read.
+   * (orders); elsewhere every page is read. `startPage` resumes a listing after a failed page.
    */
-  listPages(resource: PolarListResource, options?: { createdAfter?: string }): AsyncGenerator<PolarObject[]>;
+  listPages(
+    resource: PolarListResource,
+    options?: { createdAfter?: string; startPage?: number },
+  ): AsyncGenerator<PolarObject[]>;
   /** One order, or `null` when Polar does not know it. */
   getOrder(id: string): Promise<PolarObject | null>;
   /** The customer with this external id, or else the one with this email; `null` when there is none. */
@@ -389,7 +392,7 @@ export function createPolarGateway(options: GatewayOptions): PolarGateway {
     },
 
     async *listPages(resource, listOptions = {}) {
-      for (let page = 1; ; page++) {
+      for (let page = Math.max(1, Math.floor(listOptions.startPage ?? 1)); ; page++) {
         const query = { page, limit: PAGE_LIMIT };
         const raw = await call((): Promise<unknown> => {
           switch (resource) {

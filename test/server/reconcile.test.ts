@@ -185,11 +185,21 @@ describe('reconcile', () => {
     expect((await access(t, 'newer')).subscriptions).toEqual([]);
   });
 
+  it('retries a page Polar failed or rate limited, where it failed', async () => {
+    const t = await start({ registerWebhook: false });
+    await buy(t, await product(t, 'Lifetime License'), 'retried');
+    await t.control('/_emulator/faults', { path: '/v1/subscriptions', status: 503, count: 1 });
+    await t.control('/_emulator/faults', { path: '/v1/orders', status: 429, retry_after: 1, count: 1 });
+    const report = await t.kit.reconcile();
+    expect(report.orders.created).toBe(1);
+    expect((await access(t, 'retried')).active).toBe(true);
+  });
+
   it('records a failed run without moving the watermark, and the next run catches up', async () => {
     const t = await start({ registerWebhook: false });
     const first = await t.kit.reconcile();
     await buy(t, await product(t, 'Lifetime License'), 'outage');
-    await t.control('/_emulator/faults', { path: '/v1/subscriptions', status: 503, count: 1 });
+    await t.control('/_emulator/faults', { path: '/v1/subscriptions', status: 503, count: 4 });
     await expect(t.kit.reconcile()).rejects.toMatchObject({ code: 'POLAR_UNAVAILABLE' });
 
     const report = await t.kit.reconcile();
