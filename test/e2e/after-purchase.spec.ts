@@ -110,6 +110,18 @@ test.describe('after the purchase', () => {
     await expect(table.getByRole('row')).toHaveCount(3);
     await expect(table).toContainText('subscription_cycle');
     expect((await access(demo, email)).active).toBe(true);
+
+    // The signed webhooks that carried it are in the event log, and one can be replayed without changing anything.
+    await page.getByRole('button', { name: 'Show events' }).click();
+    const events = page.getByRole('table', { name: /webhook events/ });
+    await expect(events.getByRole('row', { name: /order\.paid/ }).first()).toContainText('processed');
+    await events
+      .getByRole('button', { name: /^Replay order\.paid/ })
+      .first()
+      .click();
+    await expect(events.getByRole('button', { name: /^Replay order\.paid/ }).first()).toBeEnabled();
+    await expect(page.locator('#events-result [role="alert"]')).toHaveCount(0);
+    await paidOrders(demo, email, 2);
     await finalScreenshot(page, 'renewal');
   });
 
