@@ -133,6 +133,13 @@ describe('polar-kit CLI', () => {
         expect(result.stdout, secret).not.toContain(secret);
         expect(result.stdout, secret).toMatch(/✓ Polar/);
       }
+      const legacy = await runCli(['doctor'], {
+        env: envFor(e.url, path.join(tempDir(), 'kit.sqlite'), {
+          POLAR_WEBHOOK_SECRET: 'polar_whs_8kQ2xv0Lr5mT7bYc3Nd9',
+        }),
+      });
+      expect(legacy.stdout).toMatch(/✓ webhook secret\s+polar_whs_… \(legacy scheme\)/);
+      expect(legacy.code).toBe(0);
     });
 
     it('reports an invalid configuration and an unwritable database', async () => {
