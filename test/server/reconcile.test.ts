@@ -1,6 +1,10 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessResponse, CheckoutResponse, OrderSummary, Product } from '../../contract/contract.js';
+import { openDatabase } from '../../server/db/open.js';
+import { createSilentLogger } from '../../server/logger.js';
+import { createPolarGateway } from '../../server/polar/gateway.js';
+import { createReconciler } from '../../server/reconcile.js';
 import { signedDelivery } from '../helpers/sign-webhook.js';
 import { startTestKit, waitFor } from '../helpers/test-kit.js';
 import type { TestKit } from '../helpers/test-kit.js';
@@ -206,6 +210,35 @@ describe('reconcile', () => {
     expect(report.since).toBe(first.startedAt);
     expect(report.orders.created).toBe(1);
     expect((await access(t, 'outage')).active).toBe(true);
+  });
+
+  it('reads only orders created since the last run (less the overlap), and subscriptions whole', async () => {
+    const t = await start({ registerWebhook: false });
+    const db = openDatabase({ path: t.dbPath });
+    try {
+      const gateway = createPolarGateway({
+        accessToken: 'polar_oat_test',
+        server: 'local',
+        baseUrl: t.emulator.url,
+      });
+      const reconciler = createReconciler({ db, gateway, logger: createSilentLogger(), overlapMs: 0 });
+      await buy(t, await product(t, 'Monthly Plan'), 'first-buyer');
+      const first = await reconciler.run();
+      expect(first.orders.fetched).toBe(1);
+      expect(reconciler.watermark()).toBe(first.startedAt);
+      expect(reconciler.latest()).toMatchObject({ status: 'completed', created: first.total.created });
+
+      await buy(t, await product(t, 'Lifetime License'), 'second-buyer');
+      const second = await reconciler.run();
+      expect(second.since).toBe(first.startedAt);
+      expect(second.orders).toMatchObject({ fetched: 1, created: 1 });
+      expect(second.subscriptions).toMatchObject({ fetched: 1, created: 0 });
+      expect(second.customers).toMatchObject({ created: 1 });
+      const full = await reconciler.run({ full: true });
+      expect(full.orders).toMatchObject({ fetched: 2, created: 0, updated: 0 });
+    } finally {
+      db.close();
+    }
   });
 
   it('runs on its own every reconcileIntervalMs', async () => {
