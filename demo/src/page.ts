@@ -68,7 +68,7 @@ export function linkAnyWebsite(): void {
   if (!(link instanceof HTMLAnchorElement)) return;
   const port = Number(location.port || (location.protocol === 'https:' ? 443 : 80));
   // Under the dev server the page's port is Vite's; the kit's is the one /api is proxied to.
-  const kitPort = Number(import.meta.env.VITE_KIT_PORT) || port;
+  const kitPort = (import.meta.env.DEV && Number(import.meta.env.VITE_KIT_PORT)) || port;
   link.href = `${location.protocol}//${location.hostname}:${kitPort + 2}/`;
 }
 
