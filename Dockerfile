@@ -3,8 +3,8 @@
 #   docker run -p 8000:8000 -v polar-kit-data:/app/data --env-file .env polar-checkout-kit
 # Set POLAR_ACCESS_TOKEN, POLAR_WEBHOOK_SECRET, PUBLIC_URL, KIT_ADMIN_TOKEN and KIT_ALLOWED_ORIGINS (see README).
 
-# Build stage: the toolchain better-sqlite3 compiles with (when no prebuilt binary fits), the widget build,
-# then only the production dependencies are kept.
+# Build stage: the toolchain better-sqlite3 compiles with (when no prebuilt binary fits), the widget and demo
+# builds (dist/), then only the production dependencies are kept.
 FROM node:20-bookworm AS build
 WORKDIR /app
 RUN apt-get update \
@@ -21,7 +21,8 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000 \
     DATABASE_PATH=/app/data/kit.sqlite \
-    LOG_LEVEL=info
+    LOG_LEVEL=info \
+    DEMO_EMBED_PORT=off
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json /app/tsconfig.json /app/tsconfig.base.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
@@ -31,6 +32,7 @@ COPY --from=build --chown=node:node /app/server ./server
 COPY --from=build --chown=node:node /app/contract ./contract
 COPY --from=build --chown=node:node /app/emulator ./emulator
 COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/demo/templates ./demo/templates
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 VOLUME /app/data
