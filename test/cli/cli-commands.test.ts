@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckoutResponse, Product } from '../../contract/contract.js';
+import { openDatabase } from '../../server/db/open.js';
 import { startEmulator } from '../helpers/emulator.js';
 import type { StartedEmulator } from '../helpers/emulator.js';
 import { TEST_WEBHOOK_SECRET, startTestKit, waitFor } from '../helpers/test-kit.js';
@@ -101,6 +102,17 @@ describe('polar-kit CLI', () => {
       expect(result.stdout).toContain('All checks passed.');
       expect(result.code).toBe(0);
       expect(existsSync(path.join(dir, 'data', 'kit.sqlite'))).toBe(false);
+
+      // An existing database: opened (and migrated) by the kit, then checked for writing without a trace.
+      const dbPath = path.join(dir, 'data', 'kit.sqlite');
+      openDatabase({ path: dbPath }).close();
+      const again = await runCli(['doctor'], {
+        env: envFor(e.url, dbPath, { PUBLIC_URL: 'https://shop.example.com' }),
+      });
+      expect(again.stdout).toMatch(
+        /✓ database\s+.*kit\.sqlite is writable and migrated \(schema version \d+\)/,
+      );
+      expect(again.code).toBe(0);
     });
 
     it('reports a wrong access token clearly and exits 1', async () => {
@@ -199,6 +211,12 @@ describe('polar-kit CLI', () => {
         })
       ).json()) as { email: string };
       expect(seven.email).toBe('user7@example.com');
+      const named = (await (
+        await fetch(`${e.url.replace(/\/+$/, '')}/v1/customers/external/user-42`, {
+          headers: { authorization: 'Bearer t' },
+        })
+      ).json()) as { email: string; name: string };
+      expect(named).toMatchObject({ email: 'user42@example.com', name: 'Buyer 42, Esq.' });
 
       const second = await runCli(['import-customers', file], { env, cwd: dir });
       expect(second.stdout).toContain(
