@@ -33,6 +33,7 @@ describe('GET /api/health', () => {
       polar: 'ok',
       database: 'ok',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      mode: 'local',
     });
   });
 
