@@ -89,6 +89,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     organizationId: organization.id,
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
     now: () => clock.now(),
+    timestamp: () => clock.timestamp(),
   });
   const store = createStore({
     organization,

@@ -13,7 +13,8 @@
  *   `timeScale`); after that it is sent anyway, so one broken event cannot hold back the others forever.
  * - An event whose last attempt failed is marked failed; 10 consecutive failed events disable the endpoint.
  *
- * Clocks: `now()` (the emulator's clock, which tests may move) stamps the log and the envelope; the
+ * Clocks: `now()` (the emulator's clock, which tests may move) stamps the attempts; `timestamp()` (the same
+ * clock's strictly increasing microsecond stamps, in `createEmulator`) stamps the envelope; the
  * `webhook-timestamp` header and retry timers use the real clock, because receivers check the header against
  * their own wall clock (±300 s).
  */
@@ -60,8 +61,15 @@ export type WebhookDispatcherOptions = {
    * @default 10_000
    */
   maxLogEntries?: number;
-  /** The emulator's clock, for `created_at`, attempt times and the envelope `timestamp`. @default () => new Date() */
+  /** The emulator's clock, for attempt times (and for stamps when `timestamp` is not given). @default () => new Date() */
   now?: () => Date;
+  /**
+   * Stamps a change: an event's envelope `timestamp` (also its delivery's `created_at`) and an endpoint's
+   * `created_at` / `modified_at`. `createEmulator` passes its clock's strictly increasing microsecond
+   * timestamps, so two events never share an envelope timestamp, as with Polar.
+   * @default () => now().toISOString()
+   */
+  timestamp?: () => string;
 };
 
 /** Polar's `WebhookEndpoint` JSON (2026-10). */
@@ -313,6 +321,9 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     return now().toISOString();
   }
 
+  /** A stamp for a change (see {@link WebhookDispatcherOptions.timestamp}). */
+  const stamp = options.timestamp ?? isoNow;
+
   function endpointJson(state: EndpointState): WebhookEndpoint {
     return { ...state.json, events: [...state.json.events] };
   }
@@ -467,7 +478,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     finish(current, d, 'failed');
     current.consecutiveFailures += 1;
     if (current.consecutiveFailures >= ENDPOINT_FAILURE_THRESHOLD && current.json.enabled) {
-      current.json = { ...current.json, enabled: false, modified_at: isoNow() };
+      current.json = { ...current.json, enabled: false, modified_at: stamp() };
     }
   }
 
@@ -534,7 +545,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       }
       const ep: EndpointState = {
         json: {
-          created_at: isoNow(),
+          created_at: stamp(),
           modified_at: null,
           id: randomUUID(),
           url: body.url,
@@ -569,7 +580,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       const ep = endpoints.get(id);
       if (!ep) return undefined;
       const body = parse(endpointPatchSchema, patch);
-      const next = { ...ep.json, modified_at: isoNow() };
+      const next = { ...ep.json, modified_at: stamp() };
       if (body.url !== undefined) next.url = body.url;
       if (body.events !== undefined) next.events = [...new Set(body.events)];
       if (body.name !== undefined) next.name = body.name;
@@ -591,7 +602,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         ...ep.json,
         secret: generateWebhookSecret(),
         uses_standard_webhook_signature: true,
-        modified_at: isoNow(),
+        modified_at: stamp(),
       };
       return endpointJson(ep);
     },
@@ -626,7 +637,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         (ep) => ep.json.enabled && ep.json.events.includes(type),
       );
       if (targets.length === 0) return;
-      const timestamp = isoNow();
+      const timestamp = stamp();
       for (const ep of targets) {
         // Key order as Polar's serialiser writes it; compact, like Pydantic's model_dump_json().
         const payload = JSON.stringify({ type, timestamp, api_version: ep.json.api_version, data });

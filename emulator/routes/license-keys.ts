@@ -90,7 +90,9 @@ export function licenseKeysRouter(store: EmulatorStore): express.Router {
     const k = byId(req.params.id);
     const body = parse(updateBody, req.body);
     Object.assign(k, Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)));
-    k.modified_at = store.clock.now().toISOString();
+    // A stamp from the store's strictly increasing clock, so it is later than any the key had before.
+    k.modified_at = store.clock.timestamp();
+    store.touch();
     res.json(licenseKeyJson(k, store.ctx));
   });
   router.get('/:id/activations/:activationId', (req, res) => {
