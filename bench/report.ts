@@ -53,6 +53,8 @@ export type Report = {
   /** The figures of the last `npm run test:reliability` on this machine, by test (absent if it never ran). */
   reliability: Record<string, Record<string, unknown>>;
   footprint: {
+    /** RSS that `--import tsx` adds to an empty Node process. */
+    loaderRssMb: number;
     seconds: number;
     idleRssMb: number;
     loadedRssMb: number;
@@ -203,7 +205,6 @@ ${legend}
 export function renderReport(report: Report): string {
   const m = report.machine;
   const noisy = m.loadBefore[0]! > m.cores * 0.5 || m.loadAfter[0]! > m.cores * 1.5;
-  const kit = find(report, 'kit');
   const full = find(report, 'kit (synchronous=FULL)');
   const normal = find(report, 'kit (synchronous=NORMAL)');
   const bare = find(report, 'bare');
@@ -324,7 +325,9 @@ export function renderReport(report: Report): string {
     '## Footprint',
     '',
     `- Kit RSS: ${f0(report.footprint.idleRssMb)} MB idle, **${f0(report.footprint.loadedRssMb)} MB** after ${report.footprint.seconds} s of webhook load ` +
-      `(${f0(report.footprint.events)} events acknowledged, ${f0(report.footprint.stored)} stored).`,
+      `(${f0(report.footprint.events)} events acknowledged, ${f0(report.footprint.stored)} stored). ` +
+      `Of that, about ${f0(report.footprint.loaderRssMb)} MB is the on-the-fly TypeScript loader (\`tsx\`, as \`bin/polar-kit.js\` starts the kit): ` +
+      `the RSS \`--import tsx\` adds to an empty Node process.`,
     `- \`npm start\` in an empty folder (new database, emulator included) to a 200 from \`/api/health\`: **${f2(report.footprint.startMs.median / 1000)} s** median ` +
       `(${report.footprint.startMs.all.map((ms) => `${f2(ms / 1000)} s`).join(', ')}).`,
     '',
@@ -334,10 +337,7 @@ export function renderReport(report: Report): string {
   push('## Missed targets', '');
   if (missed.length === 0) push('None in this run.', '');
   else push(...missed.map((t) => `- ${t.what}: ${t.measured} against a target of ${t.target}.`), '');
-  push(
-    `Kit webhook figures use the kit's default stack; ${kit.name} and the FULL variant should agree within noise.`,
-    '',
-  );
+  push(...renderGaps(report), '');
   return `${lines.join('\n')}`;
 }
 
@@ -421,5 +421,33 @@ function renderReliability(all: Record<string, Figures>): string[] {
     );
   }
   lines.push('');
+  return lines;
+}
+
+/** What the measurements say about closing each missed gap (derived from this run's figures). */
+function renderGaps(report: Report): string[] {
+  const lines: string[] = ['## What the figures point to', ''];
+  const share = (prefix: string) =>
+    report.profile.shares.find((s) => s.what.startsWith(prefix))?.percent ?? 0;
+  const full = find(report, 'kit (synchronous=FULL)');
+  const normal = find(report, 'kit (synchronous=NORMAL)');
+  const polar = find(report, '@polar-sh/express');
+  lines.push(
+    `- **Webhook ingest.** SQLite takes ${f1(share('SQLite'))} % of the kit's CPU samples under load: one transaction, and with ` +
+      `\`synchronous=FULL\` one fsync, per delivery. \`NORMAL\` alone gives ${f2(ratio(normal.rps, full.rps))}× and still leaves the kit at ` +
+      `${f2(ratio(normal.rps, polar.rps))}× of \`@polar-sh/express\`, which stores nothing. Reaching 1.5× while keeping "2xx only after the commit" ` +
+      'needs group commit: deliveries that arrive within a millisecond or two are verified, applied in one transaction and answered together ' +
+      'after its single commit (one fsync for many events). The rest of the cost is the Node HTTP and Express stack ' +
+      `(${f1(share('Node HTTP') + share('Express'))} %) and the kit's row mapping (${f1(share('kit: row mapping'))} %).`,
+    `- **Products.** The kit answers at ${f2(ratio(report.products.contenders[0]!.rps, report.products.contenders[1]!.rps))}× of a bare Express handler. ` +
+      'Keeping the serialised list and its ETag in memory (invalidated by the product webhooks and refreshes) instead of reading the ' +
+      'cache table on each request, and skipping per-request work for this public, cacheable answer, are the levers; helmet, CORS and ' +
+      'the request log line are fixed costs the bare handler does not pay.',
+    `- **Checkout latency.** The kit adds ${f2(report.checkout.kit.p50 - report.checkout.direct.p50)} ms at the median: its own validation, ` +
+      'the SDK call (client, response checks) and an SQLite insert with `synchronous=FULL`.',
+    `- **Layout shift.** ${report.widget.shifts.length > 0 ? `The worst load shifted ${report.widget.shifts.map((s) => s.sources.join('; ')).join(' / ')}: the skeleton the pricing table shows while loading is not as tall as the cards that replace it.` : 'None measured.'}`,
+    `- **Memory.** ${f0(report.footprint.loadedRssMb)} MB after the load, of which about ${f0(report.footprint.loaderRssMb)} MB is \`tsx\`; ` +
+      'running compiled JavaScript in production would remove that part.',
+  );
   return lines;
 }

@@ -9,7 +9,7 @@
  * `BENCH_QUICK=1` shortens every phase and `BENCH_ONLY=<phase>` runs one phase and prints its figures (both for
  * working on the runner, not for figures).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -612,7 +612,25 @@ async function footprintPhase(dir: string, emulatorUrl: string): Promise<Report[
     startTimes.push(healthyAfter);
     log(`start ${i + 1}: healthy after ${healthyAfter.toFixed(0)} ms`);
   }
+  // How much of that is the on-the-fly TypeScript loader the kit starts with (`tsx`, see bin/polar-kit.js).
+  const rssWith = (args: string[]) => {
+    const out = spawnSync(
+      process.execPath,
+      [
+        ...args,
+        '-e',
+        "process.stdout.write(/VmRSS:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status','utf8'))[1])",
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
+    return Number(out.stdout) / 1024;
+  };
+  const loaderRssMb = rssWith(['--import', 'tsx']) - rssWith([]);
   return {
+    loaderRssMb,
     seconds: FOOTPRINT_SECONDS,
     idleRssMb: idleRss,
     loadedRssMb: loadedRss,
@@ -707,7 +725,10 @@ async function main(): Promise<void> {
     // Formatted with the project's Prettier settings, so `npm run lint` accepts the generated page.
     const reportFile = path.join(BENCH, 'REPORT.md');
     const prettierOptions = (await prettier.resolveConfig(reportFile)) ?? {};
-    writeFileSync(reportFile, await prettier.format(renderReport(report), { ...prettierOptions, parser: 'markdown' }));
+    writeFileSync(
+      reportFile,
+      await prettier.format(renderReport(report), { ...prettierOptions, parser: 'markdown' }),
+    );
     log('wrote bench/REPORT.md, bench/report.json and bench/webhooks.svg');
   } finally {
     for (const server of [...running]) await server.stop();
