@@ -1,7 +1,16 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Where the kit's Polar calls go: the local emulator, Polar's sandbox, or Polar itself. */
 export type PolarServer = 'local' | 'sandbox' | 'production';
+
+/**
+ * Which proxies in front of the kit to believe about the client's address (`X-Forwarded-For`), in the forms
+ * Express's `trust proxy` setting takes: `false` (none: the socket address is the client), `true` (any: the
+ * left-most address, which clients can forge), a hop count, or addresses, subnets and the names `loopback`,
+ * `linklocal`, `uniquelocal`.
+ */
+export type TrustProxy = boolean | number | readonly string[];
 
 /** The `LOG_LEVEL` values pino understands. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -44,6 +53,14 @@ export type Config = {
     /** The port of the emulator that `polar-kit start` runs in local mode. @default 8001 */
     readonly emulatorPort: number;
   };
+  readonly proxy: {
+    /** `TRUST_PROXY`: what the per-IP rate limits take as the client's address. @default false */
+    readonly trust: TrustProxy;
+  };
+  readonly reconcile: {
+    /** `KIT_RECONCILE_INTERVAL` in milliseconds: how often to reconcile with Polar; `null` = never. @default null */
+    readonly intervalMs: number | null;
+  };
   readonly admin: {
     /** Bearer token of the admin endpoints; `null` disables them (every call answers 401). */
     readonly token: string | null;
@@ -70,6 +87,8 @@ export const ENV_VARS = [
   'KIT_ADMIN_TOKEN',
   'KIT_ALLOWED_ORIGINS',
   'KIT_SUCCESS_URL',
+  'KIT_RECONCILE_INTERVAL',
+  'TRUST_PROXY',
   'LOG_LEVEL',
 ] as const;
 
@@ -148,6 +167,43 @@ const originList = z.string().transform((value, ctx) => {
   return origins;
 });
 
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const trustProxy = z.string().transform((value, ctx): TrustProxy => {
+  const trimmed = value.trim();
+  const lower = trimmed.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) === 0 ? false : Number(trimmed);
+  const entries = trimmed
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    if (!isTrustedAddress(entry)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry}" is not an IP address, a subnet (10.0.0.0/8, fd00::/8) or one of loopback, linklocal, uniquelocal; write true, a hop count (1 for one proxy) or a comma-separated list of those`,
+      });
+    }
+  }
+  if (entries.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'write true, a hop count or a comma-separated list of addresses',
+    });
+  }
+  return entries.map((entry) => (PROXY_NAMES.has(entry.toLowerCase()) ? entry.toLowerCase() : entry));
+});
+
+/** setInterval's longest delay is 2^31 - 1 ms; a longer one would fire at once, over and over. */
+const MAX_INTERVAL_SECONDS = Math.floor(2 ** 31 / 1000) - 1;
+const INTERVAL_MESSAGE = `must be a whole number of seconds from 1 to ${MAX_INTERVAL_SECONDS}, or 0 to turn it off`;
+const intervalSeconds = z
+  .string()
+  .regex(/^\s*\d+\s*$/, INTERVAL_MESSAGE)
+  .transform((value) => Number(value.trim()))
+  .refine((value) => value <= MAX_INTERVAL_SECONDS, INTERVAL_MESSAGE);
+
 const EnvSchema = z.object({
   PORT: port.optional(),
   HOST: z.string().min(1, 'must be a host name or IP address').optional(),
@@ -168,6 +224,8 @@ const EnvSchema = z.object({
     .optional(),
   KIT_ALLOWED_ORIGINS: originList.optional(),
   KIT_SUCCESS_URL: httpUrl.optional(),
+  KIT_RECONCILE_INTERVAL: intervalSeconds.optional(),
+  TRUST_PROXY: trustProxy.optional(),
   LOG_LEVEL: oneOf(LOG_LEVELS).optional(),
 });
 
@@ -237,6 +295,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       organizationId: e.POLAR_ORGANIZATION_ID ?? null,
       emulatorPort: e.POLAR_EMULATOR_PORT ?? 8001,
     },
+    proxy: { trust: e.TRUST_PROXY ?? false },
+    reconcile: {
+      intervalMs: e.KIT_RECONCILE_INTERVAL ? e.KIT_RECONCILE_INTERVAL * 1000 : null,
+    },
     admin: { token: e.KIT_ADMIN_TOKEN ?? null },
     log: { level: e.LOG_LEVEL ?? 'info' },
   };
@@ -263,6 +325,25 @@ export function isLoopbackOrigin(origin: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * An entry Express's `trust proxy` accepts: a preset name, an IP address, `address/prefix`, or an IPv4
+ * `address/netmask` (with contiguous mask bits).
+ */
+function isTrustedAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry.toLowerCase())) return true;
+  const slash = entry.indexOf('/');
+  if (slash === -1) return isIP(entry) !== 0;
+  const address = entry.slice(0, slash);
+  const range = entry.slice(slash + 1);
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  if (family !== 4 || isIP(range) !== 4) return false;
+  const mask = range.split('.').reduce((bits, octet) => bits * 256 + Number(octet), 0);
+  const inverted = 2 ** 32 - 1 - mask;
+  return (inverted & (inverted + 1)) === 0;
 }
 
 function isHttpUrl(value: string): boolean {

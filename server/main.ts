@@ -109,6 +109,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     allowedOrigins: config.http.allowedOrigins,
     successUrl: config.http.successUrl,
     adminToken: options.adminToken !== undefined ? options.adminToken : config.admin.token,
+    reconcileIntervalMs: config.reconcile.intervalMs,
     logger,
     ...options.kitOptions,
   });
@@ -116,6 +117,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     api: kit.router,
     logger,
     distDir: options.distDir ?? DIST_DIR,
+    trustProxy: config.proxy.trust,
     ...(options.frameOrigins ? { frameOrigins: options.frameOrigins } : {}),
   });
   let server: Server;

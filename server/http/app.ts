@@ -3,6 +3,7 @@ import path from 'node:path';
 import express from 'express';
 import type { Express, Router } from 'express';
 import helmet from 'helmet';
+import type { TrustProxy } from '../config.js';
 import type { Logger } from '../logger.js';
 import { translateHttpErrors } from './http-errors.js';
 import { notFound, problemHandler } from './problem-handler.js';
@@ -17,6 +18,12 @@ export type AppOptions = {
   distDir?: string;
   /** Origins the demo pages may frame (the checkout pages: Polar's or the emulator's). */
   frameOrigins?: readonly string[];
+  /**
+   * Express's `trust proxy` (`TRUST_PROXY`): which proxies' `X-Forwarded-For` names the client, for the
+   * per-IP rate limits. Set it only when a proxy in front rewrites that header.
+   * @default false (the socket address is the client)
+   */
+  trustProxy?: TrustProxy;
 };
 
 /**
@@ -34,6 +41,9 @@ const ENTRY_NAMES = new Set(['polar-checkout.js', 'polar-checkout.mjs']);
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  const trust = options.trustProxy ?? false;
+  // Express takes a list as an array; a copy, so the frozen config is never handed to it.
+  app.set('trust proxy', typeof trust === 'object' ? [...trust] : trust);
   app.use(requestId);
   app.use(requestLog(options.logger));
   app.use(
