@@ -125,6 +125,28 @@ test.describe('after the purchase', () => {
     await finalScreenshot(page, 'renewal');
   });
 
+  test('a card whose renewals fail: after the failed renewal the subscription no longer grants its plan', async ({
+    page,
+  }) => {
+    const email = 'past-due@example.com';
+    await page.goto(demo.url);
+    await planButton(page, 'Monthly Plan').click();
+    await payWith(overlayCheckout(page), CARDS.renewalsFail, email);
+    await expectPaidReceipt(page, demo, 'Monthly Plan');
+    const subscriptionId = await subscriptionOf(email);
+    expect((await access(demo, email)).active).toBe(true);
+    await demo.control(`/subscriptions/${subscriptionId}/renew`);
+    await expect.poll(async () => (await access(demo, email)).product_ids, { timeout: 20_000 }).toEqual([]);
+    const [renewal, first] = await paidOrders(demo, email, 1);
+    expect(first).toMatchObject({ paid: true, billing_reason: 'subscription_create' });
+    expect(renewal).toMatchObject({ paid: false, billing_reason: 'subscription_cycle' });
+
+    await openAccount(page, demo);
+    const result = await checkAccessOnAccountPage(page, email);
+    await expect(result.getByRole('table', { name: 'Subscriptions' })).toHaveCount(0);
+    await finalScreenshot(page, 'renewal-fails');
+  });
+
   test('a refund removes access', async ({ page }) => {
     const email = 'refund@example.com';
     await buy(page, 'Monthly Plan', email);

@@ -18,6 +18,7 @@ export const CARDS = {
   pays: '4242 4242 4242 4242',
   declined: '4000 0000 0000 0002',
   authentication: '4000 0025 0000 3155',
+  renewalsFail: '4000 0000 0000 0341',
 } as const;
 
 export type Demo = {
