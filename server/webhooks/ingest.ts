@@ -68,18 +68,29 @@ export type WebhookIngestOptions = {
   hooks?: WebhookHooks;
   /** @default () => new Date() */
   now?: () => Date;
+  /**
+   * The most deliveries applied in one transaction. Deliveries verified during one turn of the event loop are
+   * committed together (one COMMIT, one fsync); a burst larger than this is split over the following turns.
+   * @default 256
+   */
+  maxBatch?: number;
 };
+
+/** The answer to one delivery, sent only once the transaction that recorded it has committed. */
+export type WebhookAnswer = { status: 200 | 202; body: WebhookReceipt };
 
 export type WebhookIngest = {
   /**
    * Verifies a delivery and, in one transaction, records its `webhook-id`, stores the raw payload and applies
-   * the change. Answers only after the commit: 202 for a new event (applied, or stored and ignored when its type
-   * is unknown), 200 `duplicate` for a `webhook-id` already processed or ignored.
-   * @throws {AppError} WEBHOOK_SIGNATURE_INVALID (403), WEBHOOK_PAYLOAD_INVALID (400, also for data the kit
-   * cannot store; the event is recorded `failed`), INTERNAL (500: nothing applied, the event is recorded
-   * `failed` and a retry re-applies it)
+   * the change. Deliveries that arrive while a commit is being prepared share that transaction (each in its own
+   * savepoint, so a failing one rolls back only itself); the promise settles only after the shared COMMIT:
+   * 202 for a new event (applied, or stored and ignored when its type is unknown), 200 `duplicate` for a
+   * `webhook-id` already processed or ignored (also earlier in the same transaction).
+   * @throws {AppError} (as a rejection) WEBHOOK_SIGNATURE_INVALID (403), WEBHOOK_PAYLOAD_INVALID (400, also for
+   * data the kit cannot store; the event is recorded `failed`), INTERNAL (500: nothing applied, the event is
+   * recorded `failed` and a retry re-applies it)
    */
-  handle(raw: Buffer, headers: IncomingHttpHeaders): { status: 200 | 202; body: WebhookReceipt };
+  handle(raw: Buffer, headers: IncomingHttpHeaders): Promise<WebhookAnswer>;
   /**
    * Applies a stored payload again (for a failed event, or after a fix).
    * @throws {AppError} WEBHOOK_EVENT_NOT_FOUND
@@ -89,11 +100,14 @@ export type WebhookIngest = {
   drain(): Promise<void>;
 };
 
+const DEFAULT_MAX_BATCH = 256;
+
 /** Creates the webhook ingestion for one database and endpoint secret. */
 export function createWebhookIngest(options: WebhookIngestOptions): WebhookIngest {
   const { db, logger } = options;
   const hooks = options.hooks ?? {};
   const now = options.now ?? (() => new Date());
+  const maxBatch = Math.max(1, Math.floor(options.maxBatch ?? DEFAULT_MAX_BATCH));
   const verifier = createWebhookVerifier(options.secret, { now: () => now().getTime() });
   const events = createWebhookEventStore(db);
   const applier = createEventApplier(db);
@@ -107,8 +121,17 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     at: string;
     receivedAt: string;
   };
+  type Queued = {
+    delivery: Delivery;
+    resolve(answer: WebhookAnswer): void;
+    reject(error: unknown): void;
+    outcome?: Outcome;
+    error?: unknown;
+    /** The failure was recorded inside the batch's transaction (committed with it). */
+    failureRecorded?: boolean;
+  };
 
-  const ingest = db.transaction((d: Delivery): Outcome => {
+  function applyOne(d: Delivery): Outcome {
     const existing = events.find(d.webhookId);
     if (existing && existing.status !== 'failed') return 'duplicate';
     const known = isKnownEventType(d.event.type);
@@ -123,6 +146,23 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     });
     if (known) applier.apply(d.event as PolarWebhookEvent & { type: KnownEventType }, d.at);
     return known ? 'processed' : 'ignored';
+  }
+
+  // Called inside `batch`, this is a savepoint: a throw rolls back this delivery only.
+  const ingestOne = db.transaction(applyOne);
+
+  const batch = db.transaction((items: Queued[]): void => {
+    for (const item of items) {
+      try {
+        item.outcome = ingestOne(item.delivery);
+      } catch (error) {
+        // SQLite itself may have ended the whole transaction (a full disk, an I/O error): then nothing of
+        // this batch is applied, and carrying on would commit the rest one statement at a time.
+        if (!db.inTransaction) throw error;
+        item.error = error;
+        item.failureRecorded = recordFailure(item.delivery, error);
+      }
+    }
   });
 
   const reapply = db.transaction((d: Delivery): void => {
@@ -138,21 +178,37 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     });
   });
 
-  function fail(d: Delivery, error: unknown): void {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  function describe(error: unknown): string {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  }
+
+  /** Records a failed delivery (with the error) so a retry or a replay re-applies it; false if it could not. */
+  function recordFailure(d: Delivery, error: unknown): boolean {
     try {
       events.recordFailure({
         webhookId: d.webhookId,
         type: d.event.type,
         eventTimestamp: d.at,
         payload: d.body,
-        error: message,
+        error: describe(error),
         receivedAt: d.receivedAt,
       });
+      return true;
     } catch (recordError) {
       logger.error({ err: recordError, webhookId: d.webhookId }, 'could not record the webhook failure');
+      return false;
     }
+  }
+
+  function fail(d: Delivery, error: unknown, recorded = false): void {
+    if (!recorded) recordFailure(d, error);
     logger.error({ err: error, webhookId: d.webhookId, type: d.event.type }, 'webhook event failed');
+  }
+
+  function failure(error: unknown): AppError {
+    if (error instanceof PolarDataError)
+      return new AppError('WEBHOOK_PAYLOAD_INVALID', { detail: error.message, cause: error });
+    return new AppError('INTERNAL', { cause: error });
   }
 
   function runHooks(event: PolarWebhookEvent): void {
@@ -174,28 +230,67 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     }
   }
 
+  // Group commit: deliveries verified during one turn of the event loop wait in `queue`; the check phase of
+  // that turn (`setImmediate`, no timer, so an idle kit adds no latency) commits them in one transaction.
+  let queue: Queued[] = [];
+  let scheduled = false;
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  }
+
+  function flush(): void {
+    scheduled = false;
+    const items = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+    queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+    // The rest waits for the next turn, so the answers of this batch go out first.
+    if (queue.length > 0) schedule();
+    if (items.length === 0) return;
+    try {
+      batch.immediate(items);
+    } catch (error) {
+      // BEGIN or COMMIT failed, or SQLite ended the transaction: nothing of this batch is stored.
+      for (const item of items) {
+        fail(item.delivery, error);
+        item.reject(new AppError('INTERNAL', { cause: error }));
+      }
+      return;
+    }
+    // Committed: now, and only now, answer and run the callbacks.
+    for (const item of items) {
+      if (item.error !== undefined) {
+        fail(item.delivery, item.error, item.failureRecorded);
+        item.reject(failure(item.error));
+      } else if (item.outcome === 'duplicate') {
+        item.resolve({ status: 200, body: { received: true, duplicate: true } });
+      } else {
+        item.resolve({ status: 202, body: { received: true } });
+        runHooks(item.delivery.event);
+      }
+    }
+  }
+
   return {
     handle(raw, headers) {
-      const verified = verifier.verify(raw, headers);
-      const delivery: Delivery = {
-        webhookId: verified.webhookId,
-        event: verified.event,
-        body: verified.body,
-        at: eventTime(verified.event, verified.sentAt),
-        receivedAt: now().toISOString(),
-      };
-      let outcome: Outcome;
+      let delivery: Delivery;
       try {
-        outcome = ingest.immediate(delivery);
+        const verified = verifier.verify(raw, headers);
+        delivery = {
+          webhookId: verified.webhookId,
+          event: verified.event,
+          body: verified.body,
+          at: eventTime(verified.event, verified.sentAt),
+          receivedAt: now().toISOString(),
+        };
       } catch (error) {
-        fail(delivery, error);
-        if (error instanceof PolarDataError)
-          throw new AppError('WEBHOOK_PAYLOAD_INVALID', { detail: error.message, cause: error });
-        throw new AppError('INTERNAL', { cause: error });
+        return Promise.reject(error);
       }
-      if (outcome === 'duplicate') return { status: 200, body: { received: true, duplicate: true } };
-      runHooks(delivery.event);
-      return { status: 202, body: { received: true } };
+      return new Promise<WebhookAnswer>((resolve, reject) => {
+        queue.push({ delivery, resolve, reject });
+        schedule();
+      });
     },
 
     replay(webhookId) {

@@ -26,7 +26,7 @@ function setup() {
   const ingest = createWebhookIngest({ db, secret: SECRET, logger: createMemoryLogger() });
   const send = (type: string, data: unknown, timestamp = SENT) => {
     const { body, headers } = signedDelivery(webhookEvent(type, data, timestamp), SECRET);
-    ingest.handle(Buffer.from(body), headers);
+    return ingest.handle(Buffer.from(body), headers);
   };
   const subscriptionStatus = (id: string) =>
     (db.prepare(`SELECT status FROM subscriptions WHERE id = ?`).get(id) as { status: string } | undefined)
@@ -71,15 +71,15 @@ function failedRenewal(n: number) {
 }
 
 describe('copies embedded in other events', () => {
-  it('a subscription past due is never replaced by the same-instant copy in the renewal order, in either order', () => {
+  it('a subscription past due is never replaced by the same-instant copy in the renewal order, in either order', async () => {
     for (let n = 1; n <= 40; n++) {
       const { id, active, pastDue, renewalOrder } = failedRenewal(n);
       for (const orderFirst of [true, false]) {
         const s = setup();
-        s.send('subscription.active', active, '2026-01-15T10:00:01.000000Z');
-        if (orderFirst) s.send('order.created', renewalOrder);
-        s.send('subscription.updated', pastDue);
-        if (!orderFirst) s.send('order.created', renewalOrder);
+        await s.send('subscription.active', active, '2026-01-15T10:00:01.000000Z');
+        if (orderFirst) await s.send('order.created', renewalOrder);
+        await s.send('subscription.updated', pastDue);
+        if (!orderFirst) await s.send('order.created', renewalOrder);
         expect(s.subscriptionStatus(id), `trial ${n}, order ${orderFirst ? 'first' : 'last'}`).toBe(
           'past_due',
         );
@@ -89,26 +89,26 @@ describe('copies embedded in other events', () => {
     }
   });
 
-  it('fills in a subscription the kit has not seen, and moves an older one forward', () => {
+  it('fills in a subscription the kit has not seen, and moves an older one forward', async () => {
     const s = setup();
     const { id, active, renewalOrder } = failedRenewal(1);
-    s.send('order.created', renewalOrder);
+    await s.send('order.created', renewalOrder);
     expect(s.subscriptionStatus(id)).toBe('active');
 
     const t = setup();
-    t.send('subscription.created', { ...active, status: 'incomplete', modified_at: null });
+    await t.send('subscription.created', { ...active, status: 'incomplete', modified_at: null });
     expect(t.subscriptionStatus(id)).toBe('incomplete');
-    t.send('order.created', renewalOrder);
+    await t.send('order.created', renewalOrder);
     expect(t.subscriptionStatus(id)).toBe('active');
     s.db.close();
     t.db.close();
   });
 
-  it("a grant's copy of the customer does not undo customer.updated of the same instant", () => {
+  it("a grant's copy of the customer does not undo customer.updated of the same instant", async () => {
     const s = setup();
     const at = '2026-01-16T00:00:00.000000Z';
-    s.send('customer.updated', polarCustomer({ name: 'New Name', modified_at: at }), SENT);
-    s.send(
+    await s.send('customer.updated', polarCustomer({ name: 'New Name', modified_at: at }), SENT);
+    await s.send(
       'benefit_grant.created',
       polarBenefitGrant({ customer: polarCustomer({ name: 'Old Name', modified_at: at }) }),
       '2026-02-20T00:00:00.000000Z',
@@ -116,7 +116,7 @@ describe('copies embedded in other events', () => {
     const row = s.db.prepare(`SELECT name FROM customers WHERE id = ?`).get(CUSTOMER) as { name: string };
     expect(row.name).toBe('New Name');
     // A newer copy still wins: the customer changed after its own event.
-    s.send(
+    await s.send(
       'benefit_grant.updated',
       polarBenefitGrant({
         customer: polarCustomer({ name: 'Newest Name', modified_at: '2026-01-17T00:00:00.000000Z' }),

@@ -83,12 +83,12 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-function deliver(order: number[]): Database {
+async function deliver(order: number[]): Promise<Database> {
   const db = openDatabase({ path: ':memory:' });
   const ingest = createWebhookIngest({ db, secret: SECRET, logger: createMemoryLogger() });
   for (const i of order) {
     const event = captured[i]!;
-    const result = ingest.handle(
+    const result = await ingest.handle(
       Buffer.from(event.payload),
       signWebhook(event.payload, SECRET, { id: event.webhookId }),
     );
@@ -114,7 +114,7 @@ function snapshot(db: Database): Record<string, unknown[]> {
 }
 
 describe('payloads captured from the emulator', () => {
-  it('cover the life-cycle events and were all applied by the kit', () => {
+  it('cover the life-cycle events and were all applied by the kit', async () => {
     const types = new Set(captured.map((c) => c.type));
     for (const type of [
       'checkout.updated',
@@ -140,8 +140,8 @@ describe('payloads captured from the emulator', () => {
     expect(statuses).toEqual([{ status: 'processed', n: captured.length }]);
   });
 
-  it('leave the customers with the access the story implies', () => {
-    const db = deliver(captured.map((_, i) => i));
+  it('leave the customers with the access the story implies', async () => {
+    const db = await deliver(captured.map((_, i) => i));
     const queries = createAccessQueries(db);
     expect(queries.access('life')).toMatchObject({
       active: false,
@@ -156,14 +156,14 @@ describe('payloads captured from the emulator', () => {
     db.close();
   });
 
-  it('converge to the in-order state whatever the delivery order (100 random orders)', () => {
+  it('converge to the in-order state whatever the delivery order (100 random orders)', async () => {
     const inOrder = captured.map((_, i) => i);
-    const expected = snapshot(deliver(inOrder));
-    fc.assert(
-      fc.property(
+    const expected = snapshot(await deliver(inOrder));
+    await fc.assert(
+      fc.asyncProperty(
         fc.shuffledSubarray(inOrder, { minLength: inOrder.length, maxLength: inOrder.length }),
-        (order) => {
-          const db = deliver(order);
+        async (order) => {
+          const db = await deliver(order);
           try {
             expect(snapshot(db)).toEqual(expected);
           } finally {

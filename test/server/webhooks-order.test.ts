@@ -189,12 +189,12 @@ const deliveries = lifeEvents().map((e, i) =>
   ),
 );
 
-function deliver(order: number[]): Database {
+async function deliver(order: number[]): Promise<Database> {
   const db = openDatabase({ path: ':memory:' });
   const ingest = createWebhookIngest({ db, secret: SECRET, logger: createMemoryLogger() });
   for (const i of order) {
     const d = deliveries[i]!;
-    const result = ingest.handle(Buffer.from(d.body), d.headers);
+    const result = await ingest.handle(Buffer.from(d.body), d.headers);
     expect(result.status === 202 || result.status === 200).toBe(true);
   }
   return db;
@@ -223,8 +223,8 @@ function snapshot(db: Database): Record<string, unknown[]> {
 describe('out-of-order and repeated delivery', () => {
   const inOrder = deliveries.map((_, i) => i);
 
-  it('ends a subscription life delivered in order in the expected state', () => {
-    const db = deliver(inOrder);
+  it('ends a subscription life delivered in order in the expected state', async () => {
+    const db = await deliver(inOrder);
     const queries = createAccessQueries(db);
     expect(queries.access('user_123')).toMatchObject({
       active: false,
@@ -251,8 +251,8 @@ describe('out-of-order and repeated delivery', () => {
     db.close();
   });
 
-  it('grants access in the middle of the life, after the first payment', () => {
-    const db = deliver(inOrder.slice(0, 10));
+  it('grants access in the middle of the life, after the first payment', async () => {
+    const db = await deliver(inOrder.slice(0, 10));
     expect(createAccessQueries(db).access('user_123')).toMatchObject({
       active: true,
       product_ids: [PRODUCT],
@@ -261,18 +261,18 @@ describe('out-of-order and repeated delivery', () => {
     db.close();
   });
 
-  it('reaches the same final state for 200 random delivery orders with repeats', () => {
-    const expected = snapshot(deliver(inOrder));
+  it('reaches the same final state for 200 random delivery orders with repeats', async () => {
+    const expected = snapshot(await deliver(inOrder));
     const n = deliveries.length;
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.shuffledSubarray(inOrder, { minLength: n, maxLength: n }),
         fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n)), { maxLength: 8 }),
-        (permutation, repeats) => {
+        async (permutation, repeats) => {
           const sequence = [...permutation];
           for (const [event, position] of repeats)
             sequence.splice(position % (sequence.length + 1), 0, event);
-          const db = deliver(sequence);
+          const db = await deliver(sequence);
           try {
             expect(snapshot(db)).toEqual(expected);
           } finally {

@@ -11,9 +11,11 @@ export const WEBHOOK_BODY_LIMIT = '1mb';
  */
 export function webhooksRouter(deps: { ingest: Pick<WebhookIngest, 'handle'> }): Router {
   const router = Router();
-  router.post('/webhooks/polar', express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }), (req, res) => {
+  router.post('/webhooks/polar', express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = deps.ingest.handle(raw, req.headers);
+    // Settles after the COMMIT of the transaction this delivery was applied in (Express 5 routes a rejection
+    // to the problem handler).
+    const result = await deps.ingest.handle(raw, req.headers);
     res.status(result.status).json(result.body);
   });
   return router;
