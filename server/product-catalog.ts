@@ -10,6 +10,8 @@ export type ProductCache = {
   upsert(polarProduct: unknown): void;
   listPublic(): Product[];
   refreshedAt(): string | null;
+  /** Changes whenever a product is written (by a refresh, a webhook or a lookup). */
+  generation(): number;
 };
 
 export type ProductCatalogOptions = {
@@ -21,8 +23,8 @@ export type ProductCatalogOptions = {
   now?: () => Date;
 };
 
-/** The public product list, with an entity tag of its exact JSON body. */
-export type ProductListing = { products: Product[]; body: string; etag: string };
+/** The public product list, with its exact JSON body (as text and as bytes) and an entity tag of it. */
+export type ProductListing = { products: Product[]; body: string; bytes: Buffer; etag: string };
 
 export type ProductCatalog = {
   /**
@@ -31,6 +33,8 @@ export type ProductCatalog = {
    * @throws {AppError} POLAR_UNAVAILABLE (or another Polar code) when there is no cache to fall back on.
    */
   list(): Promise<ProductListing>;
+  /** The listing without waiting, when the cache is filled and within its TTL; otherwise `null` (use `list`). */
+  fresh(): ProductListing | null;
   /** Fetches the whole catalogue from Polar now (one fetch at a time; callers share it). */
   refresh(): Promise<void>;
   /**
@@ -46,7 +50,8 @@ export function createProductCatalog(options: ProductCatalogOptions): ProductCat
   const ttlMs = options.ttlMs ?? 300_000;
   const now = options.now ?? (() => new Date());
   let inFlight: Promise<void> | null = null;
-  let lastBody: { body: string; etag: string } | null = null;
+  /** The listing built from the cache at `generation`: read, serialised and hashed once per change. */
+  let built: (ProductListing & { generation: number; byId: Map<string, Product> }) | null = null;
 
   const refresh = (): Promise<void> => {
     inFlight ??= gateway
@@ -65,17 +70,29 @@ export function createProductCatalog(options: ProductCatalogOptions): ProductCat
     return !(age >= 0 && age < ttlMs);
   };
 
-  const listing = (): ProductListing => {
-    const products = store.listPublic();
-    const body = JSON.stringify(products);
-    if (lastBody?.body !== body) {
-      lastBody = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+  const current = () => {
+    const generation = store.generation();
+    if (built?.generation !== generation) {
+      const products = store.listPublic();
+      const body = JSON.stringify(products);
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+      const bytes = Buffer.from(body, 'utf8');
+      built = { products, body, bytes, etag, generation, byId: new Map(products.map((p) => [p.id, p])) };
     }
-    return { products, body, etag: lastBody.etag };
+    return built;
+  };
+
+  const listing = (): ProductListing => {
+    const { products, body, bytes, etag } = current();
+    return { products, body, bytes, etag };
   };
 
   return {
     refresh,
+
+    fresh() {
+      return isStale() ? null : listing();
+    },
 
     async list() {
       if (isStale()) {
@@ -97,7 +114,7 @@ export function createProductCatalog(options: ProductCatalogOptions): ProductCat
           logger.warn({ err: error }, 'products refresh failed; checking the product directly');
         }
       }
-      const cached = store.listPublic().find((product) => product.id === id);
+      const cached = current().byId.get(id);
       if (cached) return cached;
       // Not in the public cache: it may be new, archived, private or unknown. Polar decides.
       const product = await gateway.getProduct(id);
@@ -105,7 +122,7 @@ export function createProductCatalog(options: ProductCatalogOptions): ProductCat
       store.upsert(product);
       if (product.is_archived)
         throw new AppError('PRODUCT_ARCHIVED', { detail: 'This product is no longer sold.' });
-      const fresh = store.listPublic().find((entry) => entry.id === id);
+      const fresh = current().byId.get(id);
       if (!fresh) throw new AppError('PRODUCT_NOT_FOUND', { detail: 'No product with that id.' });
       return fresh;
     },

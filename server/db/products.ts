@@ -29,9 +29,26 @@ type ProductRow = {
 
 export type ProductStore = ReturnType<typeof createProductStore>;
 
+/**
+ * A counter per database connection, bumped by every product write made through any store over it (webhooks
+ * write through their own store), so a reader can keep a derived copy and know, without a query, when it is
+ * out of date. A write that is rolled back still bumps it: the copy is rebuilt once for nothing.
+ */
+const generations = new WeakMap<Database, { value: number; refreshedAt: string | null | undefined }>();
+
+function generationOf(db: Database) {
+  let generation = generations.get(db);
+  if (!generation) {
+    generation = { value: 0, refreshedAt: undefined };
+    generations.set(db, generation);
+  }
+  return generation;
+}
+
 /** Repository of the product cache, filled from Polar's product list and from `product.*` webhooks. */
 export function createProductStore(db: Database, options: { now?: () => Date } = {}) {
   const now = options.now ?? (() => new Date());
+  const generation = generationOf(db);
   const upsert = db.prepare(`
     INSERT INTO products (id, name, description, visibility, is_recurring, recurring_interval, is_archived,
                           prices, benefits, metadata, created_at, modified_at, version_key, raw)
@@ -63,7 +80,9 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
 
   function write(product: unknown, eventTimestamp: string | null | undefined): boolean {
     const p = parsePolar(polarProductSchema, product, 'product');
-    return upsert.run(toRow(p, product, eventTimestamp)).changes > 0;
+    const written = upsert.run(toRow(p, product, eventTimestamp)).changes > 0;
+    if (written) generation.value++;
+    return written;
   }
 
   const replaceAll = db.transaction((products: unknown[]) => {
@@ -76,6 +95,7 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
     for (const { id } of allIds.all()) if (!keep.has(id)) remove.run(id);
     setRefreshed.run({ at: canonicalTimestamp(now().toISOString()) });
   });
+  const readRefreshed = (): string | null => getRefreshed.get()?.refreshed_at ?? null;
 
   return {
     /**
@@ -84,7 +104,14 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
      * @throws {PolarDataError} when a product lacks a field the kit stores (nothing is written then)
      */
     replaceAll(polarProducts: unknown[]): void {
-      replaceAll.immediate(polarProducts);
+      generation.value++;
+      generation.refreshedAt = undefined;
+      try {
+        replaceAll.immediate(polarProducts);
+      } finally {
+        generation.value++;
+        generation.refreshedAt = undefined;
+      }
     },
     /** Stores one product unless a newer state is stored. Returns whether it was written. */
     upsert(polarProduct: unknown, eventTimestamp?: string | null): boolean {
@@ -98,9 +125,17 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
       const row = byId.get(id);
       return row ? toStored(row) : null;
     },
-    /** When the whole catalogue was last fetched from Polar, or `null` if never. */
+    /** When the whole catalogue was last fetched from Polar, or `null` if never (read once, then remembered). */
     refreshedAt(): string | null {
-      return getRefreshed.get()?.refreshed_at ?? null;
+      if (generation.refreshedAt === undefined) generation.refreshedAt = readRefreshed();
+      return generation.refreshedAt;
+    },
+    /**
+     * A number that changes whenever a product is written through any store over this database, so callers
+     * may keep what they derived from `listPublic()` until it changes.
+     */
+    generation(): number {
+      return generation.value;
     },
     /** Rewrites the description of a benefit wherever a cached product lists it (`benefit.updated`). */
     updateBenefit(benefit: { id: string; type: string; description: string | null }): void {
@@ -113,7 +148,10 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
           changed = true;
           return { id: b.id, type: benefit.type, description: benefit.description ?? '' };
         });
-        if (changed) setBenefits.run({ id: row.id, benefits: JSON.stringify(next) });
+        if (changed) {
+          setBenefits.run({ id: row.id, benefits: JSON.stringify(next) });
+          generation.value++;
+        }
       }
     },
   };

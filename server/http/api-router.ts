@@ -52,13 +52,14 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
       maxAge: 600,
     }),
   );
+  // The most requested route, with no body to parse: ahead of the routes below, so it skips their matching.
+  router.use(productsRouter({ catalog: deps.catalog }));
   router.use(deps.webhooks);
   for (const route of deps.ownBodyRoutes ?? []) router.use(route);
   router.use(
     express.json({ limit: deps.jsonLimit ?? '16kb', type: ['application/json', 'application/*+json'] }),
   );
   router.use(healthRouter(deps.health));
-  router.use(productsRouter({ catalog: deps.catalog }));
   router.use(
     checkoutRouter({
       ...deps.checkout,

@@ -84,6 +84,25 @@ describe('GET /api/products', () => {
     expect(stale.status).toBe(200);
   });
 
+  it('answers 304 to a list of tags or a weak tag that names the current body, and HEAD without a body', async () => {
+    t = await startTestKit({ registerWebhook: false });
+    const full = await t.fetch('/api/products');
+    const etag = full.headers.get('etag')!;
+    const bytes = (await full.arrayBuffer()).byteLength;
+    expect(full.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(full.headers.get('content-length'))).toBe(bytes);
+    for (const header of [etag, `"old", ${etag}`, `W/${etag}`, '*']) {
+      const again = await t.fetch('/api/products', { headers: { 'if-none-match': header } });
+      expect(again.status).toBe(304);
+      expect(again.headers.get('etag')).toBe(etag);
+      expect(await again.text()).toBe('');
+    }
+    const head = await t.fetch('/api/products', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBe(bytes);
+    expect(await head.text()).toBe('');
+  });
+
   it('refetches from Polar after the TTL even when no webhook arrives', async () => {
     t = await startTestKit({ registerWebhook: false, kit: { productsTtlMs: 100 } });
     await list(t);

@@ -5,25 +5,34 @@ import type { ProductCatalog } from '../../product-catalog.js';
  * `GET /products`: the public catalogue from the kit's cache, with a strong `ETag` of the body so browsers
  * revalidate cheaply (`If-None-Match` → 304). `no-cache` means "revalidate every time", which keeps prices
  * current after a `product.updated` webhook.
+ *
+ * The body and its tag are built once per change of the catalogue (see `createProductCatalog`), so a request
+ * costs a header comparison and one write of bytes already in memory.
  */
 export function productsRouter(deps: { catalog: ProductCatalog }): Router {
   const router = Router();
   router.get('/products', async (req, res) => {
-    const { body, etag } = await deps.catalog.list();
+    const { bytes, etag } = deps.catalog.fresh() ?? (await deps.catalog.list());
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'public, no-cache');
     res.setHeader('Vary', 'Origin');
-    if (matchesEtag(req.get('if-none-match'), etag)) {
-      res.status(304).end();
+    if (matchesEtag(req.headers['if-none-match'], etag)) {
+      res.statusCode = 304;
+      res.end();
       return;
     }
-    res.status(200).type('application/json').send(body);
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', bytes.length);
+    // Node sends no body for HEAD by itself.
+    res.end(bytes);
   });
   return router;
 }
 
 function matchesEtag(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
+  if (header === etag) return true;
   if (header.trim() === '*') return true;
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
