@@ -39,6 +39,12 @@ export type Config = {
   readonly db: {
     /** @default './data/kit.sqlite' */
     readonly path: string;
+    /**
+     * `DATABASE_SYNCHRONOUS`: `full` fsyncs the log on every commit, so an acknowledged webhook survives a power
+     * cut; `normal` survives a process crash only, and is faster on slow disks.
+     * @default 'full'
+     */
+    readonly synchronous: 'full' | 'normal';
   };
   readonly polar: {
     /** @default 'local' when `POLAR_ACCESS_TOKEN` is unset, else 'sandbox' */
@@ -78,6 +84,7 @@ export const ENV_VARS = [
   'PUBLIC_URL',
   'DATABASE_PATH',
   'DATABASE_URL',
+  'DATABASE_SYNCHRONOUS',
   'POLAR_ACCESS_TOKEN',
   'POLAR_SERVER',
   'POLAR_API_URL',
@@ -213,6 +220,7 @@ const EnvSchema = z.object({
     .string()
     .refine(() => false, 'PostgreSQL is not supported yet; unset DATABASE_URL and use DATABASE_PATH')
     .optional(),
+  DATABASE_SYNCHRONOUS: oneOf(['full', 'normal'] as const).optional(),
   POLAR_ACCESS_TOKEN: secret('an organization access token from your Polar settings').optional(),
   POLAR_SERVER: oneOf(SERVERS).optional(),
   POLAR_API_URL: httpUrl.optional(),
@@ -286,7 +294,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       allowedOrigins: e.KIT_ALLOWED_ORIGINS ?? (server === 'local' ? 'loopback' : []),
       successUrl: e.KIT_SUCCESS_URL ?? `${publicUrl}/success.html?checkout_id={CHECKOUT_ID}`,
     },
-    db: { path: e.DATABASE_PATH ?? './data/kit.sqlite' },
+    db: { path: e.DATABASE_PATH ?? './data/kit.sqlite', synchronous: e.DATABASE_SYNCHRONOUS ?? 'full' },
     polar: {
       server,
       accessToken: e.POLAR_ACCESS_TOKEN ?? null,

@@ -60,6 +60,11 @@ export type KitOptions = WebhookHooks & {
   organizationId?: string | null;
   /** `DATABASE_PATH` (a file, or `:memory:`). @default './data/kit.sqlite' */
   databasePath?: string;
+  /**
+   * `DATABASE_SYNCHRONOUS`: `full` makes every acknowledged webhook survive a power cut (an fsync per commit);
+   * `normal` survives a process crash only. @default 'full'
+   */
+  databaseSynchronous?: 'full' | 'normal';
   /** `PUBLIC_URL`: where the kit is reachable; its origin is always allowed. @default 'http://localhost:8000' */
   publicUrl?: string;
   /**
@@ -191,7 +196,10 @@ export function createKit(options: KitOptions): Kit {
     timeoutSeconds: options.polarTimeoutSeconds ?? 10,
   });
 
-  const db = openDatabase({ path: options.databasePath ?? './data/kit.sqlite' });
+  const db = openDatabase({
+    path: options.databasePath ?? './data/kit.sqlite',
+    synchronous: options.databaseSynchronous ?? 'full',
+  });
   let router: Router;
   let queries: ReturnType<typeof createAccessQueries>;
   let catalog: ReturnType<typeof createProductCatalog>;

@@ -105,6 +105,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     apiUrl: options.apiUrl ?? config.polar.apiUrl,
     organizationId: config.polar.organizationId,
     databasePath: config.db.path,
+    databaseSynchronous: config.db.synchronous,
     publicUrl: config.http.publicUrl,
     allowedOrigins: config.http.allowedOrigins,
     successUrl: config.http.successUrl,

@@ -8,18 +8,22 @@ export type DatabaseOptions = {
   /** A file path, or `:memory:`. @default './data/kit.sqlite' */
   path: string;
   /**
-   * `FULL` makes every commit durable against power loss; `NORMAL` (with WAL) against a process crash only.
+   * `FULL` makes every commit durable against power loss; `NORMAL` (with WAL) against a process crash only
+   * (the last commits before a power cut may be lost). Either case.
    * @default 'FULL'
    */
-  synchronous?: 'FULL' | 'NORMAL';
+  synchronous?: 'FULL' | 'NORMAL' | 'full' | 'normal';
 };
 
 /** Opens (creating its folder if needed) and migrates the kit's SQLite database. Throws if migration fails. */
 export function openDatabase(options: DatabaseOptions): Db {
   if (options.path !== ':memory:') mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+  const synchronous = (options.synchronous ?? 'FULL').toUpperCase();
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL')
+    throw new TypeError(`synchronous must be FULL or NORMAL, not ${JSON.stringify(options.synchronous)}`);
   const db = new Database(options.path);
   if (options.path !== ':memory:') db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  db.pragma(`synchronous = ${synchronous}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);

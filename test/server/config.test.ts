@@ -126,6 +126,15 @@ describe('loadConfig', () => {
     expect(config.http.allowedOrigins).toEqual(['https://shop.example.com', 'http://localhost:5173']);
   });
 
+  it('keeps DATABASE_SYNCHRONOUS at full unless normal is asked for, and rejects anything else', () => {
+    expect(loadConfig({}).db.synchronous).toBe('full');
+    expect(loadConfig({ DATABASE_SYNCHRONOUS: 'NORMAL' }).db.synchronous).toBe('normal');
+    expect(loadConfig({ DATABASE_SYNCHRONOUS: 'full' }).db.synchronous).toBe('full');
+    expect(configError({ DATABASE_SYNCHRONOUS: 'off' }).issues).toEqual([
+      { variable: 'DATABASE_SYNCHRONOUS', message: expect.stringContaining('full, normal') },
+    ]);
+  });
+
   it('accepts PORT=0 (any free port) and rejects out-of-range ports', () => {
     expect(loadConfig({ PORT: '0' }).http.port).toBe(0);
     expect(configError({ PORT: '-1' }).issues[0]?.variable).toBe('PORT');

@@ -96,6 +96,21 @@ describe('migrations on a file', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('fsyncs every commit (synchronous FULL) unless NORMAL is asked for', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kit-sync-'));
+    try {
+      const full = openDatabase({ path: path.join(dir, 'full.sqlite') });
+      expect(full.pragma('synchronous', { simple: true })).toBe(2);
+      full.close();
+      const normal = openDatabase({ path: path.join(dir, 'normal.sqlite'), synchronous: 'normal' });
+      expect(normal.pragma('synchronous', { simple: true })).toBe(1);
+      normal.close();
+      expect(() => openDatabase({ path: ':memory:', synchronous: 'OFF' as 'FULL' })).toThrow(/FULL or NORMAL/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('normalizeTimestamp', () => {
