@@ -74,6 +74,8 @@ export type WebhookIngestOptions = {
    * @default 256
    */
   maxBatch?: number;
+  /** Called after each committed transaction of deliveries, before they are answered (for metrics). */
+  onBatch?: (batch: { size: number; failed: number; ms: number }) => void;
 };
 
 /** The answer to one delivery, sent only once the transaction that recorded it has committed. */
@@ -248,6 +250,7 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     // The rest waits for the next turn, so the answers of this batch go out first.
     if (queue.length > 0) schedule();
     if (items.length === 0) return;
+    const started = performance.now();
     try {
       batch.immediate(items);
     } catch (error) {
@@ -259,6 +262,14 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
       return;
     }
     // Committed: now, and only now, answer and run the callbacks.
+    if (options.onBatch) {
+      const failed = items.filter((item) => item.error !== undefined).length;
+      try {
+        options.onBatch({ size: items.length, failed, ms: performance.now() - started });
+      } catch (error) {
+        logger.error({ err: error }, 'webhook batch callback failed');
+      }
+    }
     for (const item of items) {
       if (item.error !== undefined) {
         fail(item.delivery, item.error, item.failureRecorded);

@@ -5,7 +5,7 @@ import { openDatabase } from '../../server/db/open.js';
 import { notFound, problemHandler } from '../../server/http/problem-handler.js';
 import { webhooksRouter } from '../../server/http/routes/webhooks.js';
 import { createWebhookIngest } from '../../server/webhooks/ingest.js';
-import type { WebhookHooks, WebhookIngest } from '../../server/webhooks/ingest.js';
+import type { WebhookHooks, WebhookIngest, WebhookIngestOptions } from '../../server/webhooks/ingest.js';
 import type { Database } from 'better-sqlite3';
 
 /** A logger that keeps what it is given, so tests stay quiet and can look at it. */
@@ -39,6 +39,7 @@ export async function startWebhookApp(options: {
   secret: string;
   hooks?: WebhookHooks;
   dbPath?: string;
+  onBatch?: WebhookIngestOptions['onBatch'];
 }): Promise<WebhookTestApp> {
   const db = openDatabase({ path: options.dbPath ?? ':memory:' });
   const logger = createMemoryLogger();
@@ -47,6 +48,7 @@ export async function startWebhookApp(options: {
     secret: options.secret,
     logger,
     ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
   });
   const app = express();
   app.use('/api', webhooksRouter({ ingest }));
