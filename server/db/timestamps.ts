@@ -10,6 +10,21 @@ const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\
  * seconds to microseconds, with `Z` or `+00:00`. Returns `null` for anything else (naive times included).
  */
 export function normalizeTimestamp(value: string): string | null {
+  // One event checks and converts each of its timestamps several times (schema, row, version key).
+  const known = recent.get(value);
+  if (known !== undefined) return known;
+  const normalized = normalize(value);
+  if (recent.size >= RECENT_LIMIT) recent.clear();
+  recent.set(value, normalized);
+  return normalized;
+}
+
+/** The last few hundred conversions: a pure function of the text, so a hit is always right. */
+const recent = new Map<string, string | null>();
+const RECENT_LIMIT = 512;
+
+function normalize(value: string): string | null {
+  if (value.length > 64) return null;
   const match = ISO.exec(value);
   if (!match) return null;
   const [, date, time, fraction = '', zone = 'Z'] = match;

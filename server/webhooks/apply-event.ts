@@ -4,10 +4,10 @@ import { createCheckoutStore } from '../db/checkouts.js';
 import { createCustomerStore } from '../db/customers.js';
 import { createOrderStore } from '../db/orders.js';
 import {
+  PolarDataError,
   parsePolar,
   polarBenefitEventSchema,
   polarCustomerSchema,
-  polarSubscriptionSchema,
 } from '../db/polar-shapes.js';
 import { createProductStore } from '../db/products.js';
 import { createRefundStore } from '../db/refunds.js';
@@ -92,10 +92,21 @@ export function createEventApplier(db: Database) {
    * a renewal's order, still embedding the subscription `active`, undo the `past_due` of its own event.)
    */
   function embeddedCustomer(value: unknown, at: string): void {
-    if (polarCustomerSchema.safeParse(value).success) customers.upsert(value, at, { embedded: true });
+    if (value === undefined || value === null) return;
+    try {
+      // `upsert` checks the shape itself (once), and writes nothing when it does not fit.
+      customers.upsert(value, at, { embedded: true });
+    } catch (error) {
+      if (!(error instanceof PolarDataError)) throw error;
+    }
   }
   function embeddedSubscription(value: unknown, at: string): void {
-    if (polarSubscriptionSchema.safeParse(value).success) subscriptions.upsert(value, at, { embedded: true });
+    if (value === undefined || value === null) return;
+    try {
+      subscriptions.upsert(value, at, { embedded: true });
+    } catch (error) {
+      if (!(error instanceof PolarDataError)) throw error;
+    }
   }
 
   return {
