@@ -4,34 +4,16 @@ import type {
   CheckoutStatusResponse,
   OrderStatus,
   OrderSummary,
-  SubscriptionStatus,
   SubscriptionSummary,
 } from '../../contract/contract.js';
 import { createCheckoutStore } from './checkouts.js';
 import { createCustomerStore } from './customers.js';
 
-type OrderSummaryRow = {
-  id: string;
-  status: string;
-  paid: 0 | 1;
-  product_id: string | null;
-  product_name: string | null;
-  total_amount: number;
-  currency: string;
-  billing_reason: string;
-  subscription_id: string | null;
-  checkout_id: string | null;
-  customer_email: string | null;
-  created_at: string;
-};
+/** An order summary as SQLite returns it: the status as Polar sent it, and `paid` as 0 or 1. */
+type OrderSummaryRow = Omit<OrderSummary, 'status' | 'paid'> & { status: string; paid: 0 | 1 };
 
-type SubscriptionSummaryRow = {
-  id: string;
-  product_id: string;
-  status: SubscriptionStatus;
-  current_period_end: string | null;
-  cancel_at_period_end: 0 | 1;
-};
+/** A subscription summary as SQLite returns it: `cancel_at_period_end` as 0 or 1. */
+type SubscriptionSummaryRow = Omit<SubscriptionSummary, 'cancel_at_period_end'> & { cancel_at_period_end: 0 | 1 };
 
 export type AccessQueries = ReturnType<typeof createAccessQueries>;
 
@@ -149,30 +131,11 @@ export function createAccessQueries(db: Database) {
 }
 
 function toSubscriptionSummary(row: SubscriptionSummaryRow): SubscriptionSummary {
-  return {
-    id: row.id,
-    product_id: row.product_id,
-    status: row.status,
-    current_period_end: row.current_period_end,
-    cancel_at_period_end: row.cancel_at_period_end === 1,
-  };
+  return { ...row, cancel_at_period_end: row.cancel_at_period_end === 1 };
 }
 
 function toOrderSummary(row: OrderSummaryRow): OrderSummary {
-  return {
-    id: row.id,
-    status: toOrderStatus(row.status),
-    paid: row.paid === 1,
-    product_id: row.product_id,
-    product_name: row.product_name,
-    total_amount: row.total_amount,
-    currency: row.currency,
-    billing_reason: row.billing_reason,
-    subscription_id: row.subscription_id,
-    checkout_id: row.checkout_id,
-    customer_email: row.customer_email,
-    created_at: row.created_at,
-  };
+  return { ...row, status: toOrderStatus(row.status), paid: row.paid === 1 };
 }
 
 /** The contract knows four order states; Polar's `draft` and `void` orders are not (or not yet) paid. */
