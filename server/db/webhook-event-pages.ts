@@ -1,19 +1,9 @@
 import type { Database } from 'better-sqlite3';
+import type { WebhookEventSummary, WebhookEventsResponse } from '../../contract/contract.js';
 import type { WebhookEventStatus } from './webhook-events.js';
 
-/** One stored delivery as the admin listing shows it (the payload is left out). */
-export type WebhookEventListItem = {
-  webhook_id: string;
-  type: string;
-  status: WebhookEventStatus;
-  error: string | null;
-  attempts: number;
-  event_timestamp: string | null;
-  received_at: string;
-  processed_at: string | null;
-};
-
-type Row = WebhookEventListItem & { id: number };
+/** A delivery as the listing reads it, with the row id that serves as the cursor. */
+type Row = WebhookEventSummary & { id: number };
 
 /**
  * Pages through stored webhook deliveries, newest first, with an opaque cursor (the row id of the last item
@@ -27,10 +17,7 @@ export function createWebhookEventPages(db: Database) {
     ORDER BY id DESC LIMIT @limit`);
 
   return {
-    list(options: { status?: WebhookEventStatus; cursor?: string; limit: number }): {
-      items: WebhookEventListItem[];
-      next_cursor: string | null;
-    } {
+    list(options: { status?: WebhookEventStatus; cursor?: string; limit: number }): WebhookEventsResponse {
       const before = options.cursor === undefined ? null : Number.parseInt(options.cursor, 10);
       const rows = page.all({
         status: options.status ?? null,

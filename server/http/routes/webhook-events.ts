@@ -2,17 +2,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { WebhookEventReplayResponse, WebhookEventsResponse } from '../../../contract/contract.js';
 import { AppError } from '../../errors.js';
-import type { WebhookEventListItem } from '../../db/webhook-event-pages.js';
 import type { WebhookEventStatus } from '../../db/webhook-events.js';
 import { requireAdmin } from '../admin-auth.js';
 import type { RouteDoc } from './openapi.js';
 
 export type WebhookEventsDeps = {
   adminToken: string | null;
-  list(options: { status?: WebhookEventStatus; cursor?: string; limit: number }): {
-    items: WebhookEventListItem[];
-    next_cursor: string | null;
-  };
+  list(options: { status?: WebhookEventStatus; cursor?: string; limit: number }): WebhookEventsResponse;
   /** Re-applies a stored payload. @throws {AppError} WEBHOOK_EVENT_NOT_FOUND */
   replay(webhookId: string): { status: 'processed' | 'failed' | 'ignored' };
 };
