@@ -6,8 +6,8 @@
  * (autocannon). Each measurement is repeated in interleaved rounds and the medians are reported, so a noisy
  * neighbour hurts every contender alike. Everything is bounded in time and stops by itself.
  *
- * `BENCH_QUICK=1` shortens every phase and `BENCH_ONLY=<phase>` runs one phase and prints its figures (both for
- * working on the runner, not for figures).
+ * `BENCH_QUICK=1` shortens every phase and `BENCH_ONLY=<phase>` (or `npm run bench -- --only <phase>`: webhooks,
+ * profile, products, checkout, widget, footprint) runs one phase and prints its figures, without writing the report.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -118,6 +118,29 @@ async function startServer(spec: ServerSpec, nodeArgs: string[] = []): Promise<R
   return server;
 }
 
+/** User + system CPU seconds a process has used so far (from /proc). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** `GET /_bench/batches` of a `kit-db` server: deliveries per committed transaction so far. */
+async function batchesOf(url: string): Promise<{ transactions: number; events: number; max: number } | null> {
+  try {
+    const response = await fetch(`${url}/api/_bench/batches`);
+    return response.ok
+      ? ((await response.json()) as { transactions: number; events: number; max: number })
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 function countEvents(dbPath: string): { stored: number; processed: number; distinctIds: number } {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
@@ -169,7 +192,9 @@ async function webhookPhase(dir: string, emulatorUrl: string): Promise<Report['w
   ];
   const servers = new Map<string, Running>();
   for (const c of contenders) servers.set(c.name, await startServer(c.spec));
-  const runs = new Map<string, Array<LoadFigures & { sent: number }>>(contenders.map((c) => [c.name, []]));
+  const runs = new Map<string, Array<LoadFigures & { sent: number; cpuUsPerEvent: number }>>(
+    contenders.map((c) => [c.name, []]),
+  );
   // Warm-up (JIT, SQLite page cache), not counted.
   for (const c of contenders)
     await webhookLoad({
@@ -181,20 +206,29 @@ async function webhookPhase(dir: string, emulatorUrl: string): Promise<Report['w
     });
   const warmStored = new Map<string, number>();
   for (const c of contenders) if (c.dbPath) warmStored.set(c.name, countEvents(c.dbPath).stored);
+  const warmBatches = new Map<string, { transactions: number; events: number; max: number }>();
+  for (const c of contenders) {
+    const batches = c.spec.kind === 'kit-db' ? await batchesOf(servers.get(c.name)!.url) : null;
+    if (batches) warmBatches.set(c.name, batches);
+  }
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order so no contender always runs first or last.
     const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]!);
     for (const c of order) {
-      const figures = await webhookLoad({
-        url: servers.get(c.name)!.url,
+      const server = servers.get(c.name)!;
+      const cpuBefore = cpuSecondsOf(server.pid);
+      const load = await webhookLoad({
+        url: server.url,
         secret: SECRET,
         scheme: c.scheme,
         connections: CONNECTIONS,
         seconds: SECONDS,
       });
+      const cpuUsPerEvent = (1e6 * (cpuSecondsOf(server.pid) - cpuBefore)) / Math.max(1, load.ok);
+      const figures = { ...load, cpuUsPerEvent };
       runs.get(c.name)!.push(figures);
       log(
-        `webhooks round ${round + 1} ${c.name}: ${figures.rps.toFixed(0)} ev/s p99 ${figures.p99} ms (${figures.non2xx} non-2xx, ${figures.errors} errors)`,
+        `webhooks round ${round + 1} ${c.name}: ${figures.rps.toFixed(0)} ev/s p99 ${figures.p99} ms, server CPU ${cpuUsPerEvent.toFixed(0)} µs/event (${figures.non2xx} non-2xx, ${figures.errors} errors)`,
       );
     }
   }
@@ -204,6 +238,9 @@ async function webhookPhase(dir: string, emulatorUrl: string): Promise<Report['w
     const ok = list.reduce((sum, r) => sum + r.ok, 0);
     const sent = list.reduce((sum, r) => sum + r.sent, 0);
     const disk = c.dbPath ? countEvents(c.dbPath) : null;
+    const warm = warmBatches.get(c.name);
+    const batches = warm ? await batchesOf(servers.get(c.name)!.url) : null;
+    const transactions = batches && warm ? batches.transactions - warm.transactions : 0;
     result.push({
       name: c.name,
       rounds: list.map((r) => ({
@@ -223,6 +260,16 @@ async function webhookPhase(dir: string, emulatorUrl: string): Promise<Report['w
       errors: list.reduce((sum, r) => sum + r.errors, 0),
       stored: disk ? disk.stored - (warmStored.get(c.name) ?? 0) : null,
       distinctStored: disk ? disk.distinctIds - (warmStored.get(c.name) ?? 0) : null,
+      cpuUsPerEvent: median(list.map((r) => r.cpuUsPerEvent)),
+      ...(batches && warm && transactions > 0
+        ? {
+            batch: {
+              transactions,
+              mean: (batches.events - warm.events) / transactions,
+              max: batches.max,
+            },
+          }
+        : {}),
     });
   }
   for (const server of servers.values()) await server.stop();
@@ -676,7 +723,8 @@ async function main(): Promise<void> {
     log(
       `machine: ${os.cpus().length} cores, node ${process.version}, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
     );
-    const only = process.env.BENCH_ONLY;
+    const flag = process.argv.indexOf('--only');
+    const only = flag >= 0 ? process.argv[flag + 1] : process.env.BENCH_ONLY;
     if (only) {
       // One phase, printed rather than reported (for working on the runner).
       const phases = {

@@ -70,8 +70,22 @@ async function start(spec: ServerSpec): Promise<string> {
       const { notFound, problemHandler } = await import('../server/http/problem-handler.js');
       const logger = await kitLogger();
       const db = openDatabase({ path: spec.dbPath, synchronous: spec.synchronous });
-      const ingest = createWebhookIngest({ db, secret: spec.secret, logger });
+      // How many deliveries share each COMMIT, read by the runner from GET /_bench/batches.
+      const batches = { transactions: 0, events: 0, max: 0 };
+      const ingest = createWebhookIngest({
+        db,
+        secret: spec.secret,
+        logger,
+        onBatch: ({ size }) => {
+          batches.transactions++;
+          batches.events += size;
+          batches.max = Math.max(batches.max, size);
+        },
+      });
       const api = Router();
+      api.get('/_bench/batches', (_req, res) => {
+        res.json(batches);
+      });
       api.use(requestId);
       api.use(webhooksRouter({ ingest }));
       api.use(notFound);
