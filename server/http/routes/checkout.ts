@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { CHECKOUT_ID_PLACEHOLDER } from '../../../contract/contract.js';
 import type { CheckoutResponse, CheckoutStatus, CheckoutStatusResponse } from '../../../contract/contract.js';
 import { parseOrigin } from '../../config.js';
+import { canonicalTimestamp } from '../../db/timestamps.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { PolarCheckout, PolarGateway } from '../../polar/gateway.js';
@@ -117,12 +118,24 @@ export function checkoutRouter(deps: CheckoutDeps): Router {
       });
     }
     const externalCustomerId = await resolveExternalCustomer(deps, req, body);
-    const requestHash = hashRequest(body, externalCustomerId);
-
     if (key === undefined) {
-      res.status(201).json(await createCheckout(deps, req, body, externalCustomerId));
+      // Without a key there is no replay to keep identical, so the buyer gets the answer first and the
+      // record (an fsync'd SQLite commit, most of the kit's own time here) is written right after. Node
+      // flushes the answer on the next tick (`end()` corks the socket); the record follows it on the same
+      // queue, before any other I/O is read, so a status poll always finds it.
+      const checkout = await openCheckout(deps, req, body, externalCustomerId);
+      res.status(201).json(toResponse(fromPolar(checkout)));
+      process.nextTick(() => {
+        try {
+          deps.checkouts.insert(checkout, {});
+        } catch (error) {
+          // Polar's checkout.created webhook records it later; the buyer's checkout is unaffected.
+          deps.logger.error({ err: error, checkoutId: checkout.id }, 'recording a new checkout failed');
+        }
+      });
       return;
     }
+    const requestHash = hashRequest(body, externalCustomerId);
     const existing = deps.checkouts.findByIdempotencyKey(key);
     if (existing) {
       res.setHeader('Idempotent-Replayed', 'true');
@@ -207,8 +220,23 @@ async function createCheckout(
   req: Request,
   body: CheckoutRequestBody,
   externalCustomerId: string | undefined,
-  idempotency: { idempotencyKey?: string; requestHash?: string } = {},
+  idempotency: { idempotencyKey?: string; requestHash?: string },
 ): Promise<CheckoutResponse> {
+  const checkout = await openCheckout(deps, req, body, externalCustomerId);
+  deps.checkouts.insert(checkout, idempotency);
+  // Answer from what was stored, so a replay of this request answers byte for byte the same.
+  const stored = deps.checkouts.get(checkout.id);
+  if (!stored) throw new Error(`checkout ${checkout.id} was not stored`);
+  return toResponse(stored);
+}
+
+/** Validates the request against the kit's settings and the catalogue, then creates the checkout at Polar. */
+async function openCheckout(
+  deps: CheckoutDeps,
+  req: Request,
+  body: CheckoutRequestBody,
+  externalCustomerId: string | undefined,
+): Promise<PolarCheckout> {
   const successUrl = body.success_url ?? deps.successUrl;
   if (body.success_url !== undefined && !deps.origins.allowsUrl(successUrl)) {
     throw new AppError('ORIGIN_NOT_ALLOWED', {
@@ -238,11 +266,7 @@ async function createCheckout(
     ...(discountId !== undefined ? { discountId } : {}),
     ...(body.amount !== undefined ? { amount: body.amount } : {}),
   });
-  deps.checkouts.insert(checkout, idempotency);
-  // Answer from what was stored, so a replay of this request answers byte for byte the same.
-  const stored = deps.checkouts.get(checkout.id);
-  if (!stored) throw new Error(`checkout ${checkout.id} was not stored`);
-  return toResponse(stored);
+  return checkout;
 }
 
 async function resolveExternalCustomer(
@@ -303,7 +327,22 @@ function replay(existing: StoredCheckout, requestHash: string): CheckoutResponse
   return toResponse(existing);
 }
 
-function toResponse(stored: StoredCheckout): CheckoutResponse {
+/** The fields of the answer as the store would keep them (timestamps in the store's canonical form). */
+function fromPolar(
+  checkout: PolarCheckout,
+): Pick<StoredCheckout, 'id' | 'url' | 'clientSecret' | 'expiresAt' | 'status'> {
+  return {
+    id: checkout.id,
+    url: checkout.url,
+    clientSecret: checkout.client_secret,
+    expiresAt: canonicalTimestamp(checkout.expires_at),
+    status: checkout.status,
+  };
+}
+
+function toResponse(
+  stored: Pick<StoredCheckout, 'id' | 'url' | 'clientSecret' | 'expiresAt' | 'status'>,
+): CheckoutResponse {
   return {
     checkout_id: stored.id,
     checkout_url: stored.url,
