@@ -269,6 +269,7 @@ export function createKit(options: KitOptions): Kit {
       services: [
         licenseKeysRouter({
           gateway,
+          logger,
           ...(options.licenseKeyLimitPerIpPerMinute !== undefined
             ? { limitPerIpPerMinute: options.licenseKeyLimitPerIpPerMinute }
             : {}),

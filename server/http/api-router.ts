@@ -24,7 +24,7 @@ export type ApiRouterDeps = {
   catalog: ProductCatalog;
   checkout: Omit<CheckoutDeps, 'catalog' | 'origins' | 'logger' | 'adminToken'>;
   admin: { token: string | null; queries: AdminQueries };
-  portal: Omit<PortalDeps, 'gateway' | 'checkouts' | 'adminToken' | 'identify'>;
+  portal: Omit<PortalDeps, 'gateway' | 'checkouts' | 'adminToken' | 'identify' | 'logger'>;
   /** `POST /webhooks/polar`, which parses its own raw body; mounted before any JSON parser. */
   webhooks: RequestHandler;
   /** Routes that parse their own, larger body (usage events); mounted before the JSON parser. */
@@ -75,6 +75,7 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
       gateway: deps.checkout.gateway,
       checkouts: deps.checkout.checkouts,
       adminToken: deps.admin.token,
+      logger: deps.logger,
       ...(deps.checkout.identify ? { identify: deps.checkout.identify } : {}),
     }),
   );

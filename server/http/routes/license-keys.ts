@@ -1,9 +1,11 @@
 import { Router } from 'express';
-import type { Request, RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { Request } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import { z } from 'zod';
-import { AppError } from '../../errors.js';
+import type { ErrorCode } from '../../../contract/errors.js';
+import type { Logger } from '../../logger.js';
 import type { LicenseKeyAction, PolarGateway } from '../../polar/gateway.js';
+import { createRateLimit } from '../rate-limit.js';
 import { parseBody } from '../validation.js';
 import type { RouteDoc } from './openapi.js';
 
@@ -13,6 +15,8 @@ export type LicenseKeyDeps = {
   limitPerIpPerMinute?: number;
   /** Requests per license key per minute, from any address. @default 20 */
   limitPerKeyPerMinute?: number;
+  /** Receives the rate limiters' configuration warnings. */
+  logger: Logger;
 };
 
 const Key = z.string().trim().min(1).max(256).describe('The license key as the customer received it.');
@@ -81,6 +85,14 @@ const SCHEMAS: Record<LicenseKeyAction, z.ZodType> = {
   deactivate: LicenseKeyDeactivateSchema,
 };
 
+/** What every license-key action may answer besides its own problems: the kit's limits and Polar's. */
+const LIMITED_OR_POLAR: ErrorCode[] = [
+  'RATE_LIMITED',
+  'POLAR_REJECTED',
+  'POLAR_RATE_LIMITED',
+  'POLAR_UNAVAILABLE',
+];
+
 export const licenseKeyRouteDocs: RouteDoc[] = [
   {
     method: 'post',
@@ -90,15 +102,7 @@ export const licenseKeyRouteDocs: RouteDoc[] = [
     browser: true,
     body: LicenseKeyValidateSchema,
     responses: { 200: { description: 'The key is valid', schema: ValidatedKey } },
-    problems: [
-      'LICENSE_KEY_NOT_FOUND',
-      'LICENSE_KEY_EXPIRED',
-      'LICENSE_KEY_REVOKED',
-      'RATE_LIMITED',
-      'POLAR_REJECTED',
-      'POLAR_RATE_LIMITED',
-      'POLAR_UNAVAILABLE',
-    ],
+    problems: ['LICENSE_KEY_NOT_FOUND', 'LICENSE_KEY_EXPIRED', 'LICENSE_KEY_REVOKED', ...LIMITED_OR_POLAR],
   },
   {
     method: 'post',
@@ -113,10 +117,7 @@ export const licenseKeyRouteDocs: RouteDoc[] = [
       'LICENSE_KEY_ACTIVATION_LIMIT',
       'LICENSE_KEY_EXPIRED',
       'LICENSE_KEY_REVOKED',
-      'RATE_LIMITED',
-      'POLAR_REJECTED',
-      'POLAR_RATE_LIMITED',
-      'POLAR_UNAVAILABLE',
+      ...LIMITED_OR_POLAR,
     ],
   },
   {
@@ -127,13 +128,7 @@ export const licenseKeyRouteDocs: RouteDoc[] = [
     browser: true,
     body: LicenseKeyDeactivateSchema,
     responses: { 204: { description: 'The activation is gone' } },
-    problems: [
-      'LICENSE_KEY_NOT_FOUND',
-      'RATE_LIMITED',
-      'POLAR_REJECTED',
-      'POLAR_RATE_LIMITED',
-      'POLAR_UNAVAILABLE',
-    ],
+    problems: ['LICENSE_KEY_NOT_FOUND', ...LIMITED_OR_POLAR],
   },
 ];
 
@@ -144,18 +139,16 @@ export const licenseKeyRouteDocs: RouteDoc[] = [
  */
 export function licenseKeysRouter(deps: LicenseKeyDeps): Router {
   const router = Router();
-  const perIp = rateLimit({
-    windowMs: 60_000,
+  const perIp = createRateLimit({
     limit: deps.limitPerIpPerMinute ?? 60,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: tooMany('Too many license-key requests from this address; try again in a minute.'),
+    detail: 'Too many license-key requests from this address; try again in a minute.',
+    logger: deps.logger,
   });
-  const perKey = rateLimit({
-    windowMs: 60_000,
+  const perKey = createRateLimit({
     limit: deps.limitPerKeyPerMinute ?? 20,
+    detail: 'Too many requests for this license key; try again in a minute.',
+    logger: deps.logger,
     standardHeaders: false,
-    legacyHeaders: false,
     // Keyed by the license key (bodies are parsed before this runs); a body without one is counted per IP.
     keyGenerator: (req: Request) => {
       const key = (req.body as { key?: unknown } | undefined)?.key;
@@ -163,7 +156,6 @@ export function licenseKeysRouter(deps: LicenseKeyDeps): Router {
         ? `key:${key.trim()}`
         : `ip:${ipKeyGenerator(req.ip ?? '')}`;
     },
-    handler: tooMany('Too many requests for this license key; try again in a minute.'),
   });
 
   for (const action of ['validate', 'activate', 'deactivate'] as const) {
@@ -176,16 +168,4 @@ export function licenseKeysRouter(deps: LicenseKeyDeps): Router {
     });
   }
   return router;
-}
-
-function tooMany(detail: string) {
-  return (
-    _req: Request,
-    res: Parameters<RequestHandler>[1],
-    next: Parameters<RequestHandler>[2],
-    options: { windowMs: number },
-  ) => {
-    res.setHeader('Retry-After', String(Math.ceil(options.windowMs / 1000)));
-    next(new AppError('RATE_LIMITED', { detail }));
-  };
 }

@@ -1,11 +1,12 @@
 import { Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import type { PortalResponse } from '../../../contract/contract.js';
 import { AppError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
 import type { PolarGateway } from '../../polar/gateway.js';
 import { hasAdminToken } from '../admin-auth.js';
 import type { CheckoutRecords, IdentifyCustomer } from './checkout.js';
+import { createRateLimit } from '../rate-limit.js';
 import { parseBody } from '../validation.js';
 
 export type PortalDeps = {
@@ -19,6 +20,8 @@ export type PortalDeps = {
   returnUrl: string;
   /** Portal sessions per client IP per minute. @default 30 */
   limitPerMinute?: number;
+  /** Receives the rate limiter's configuration warnings. */
+  logger: Logger;
 };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,19 +39,10 @@ const PortalRequestSchema = z.strictObject({
  */
 export function portalRouter(deps: PortalDeps): Router {
   const router = Router();
-  const limiter = rateLimit({
-    windowMs: 60_000,
+  const limiter = createRateLimit({
     limit: deps.limitPerMinute ?? 30,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (_req, res, next, options) => {
-      res.setHeader('Retry-After', String(Math.ceil(options.windowMs / 1000)));
-      next(
-        new AppError('RATE_LIMITED', {
-          detail: 'Too many portal links from this address; try again in a minute.',
-        }),
-      );
-    },
+    detail: 'Too many portal links from this address; try again in a minute.',
+    logger: deps.logger,
   });
 
   router.post('/portal', limiter, async (req, res) => {
