@@ -13,7 +13,9 @@ import { createCustomerStore } from './customers.js';
 type OrderSummaryRow = Omit<OrderSummary, 'status' | 'paid'> & { status: string; paid: 0 | 1 };
 
 /** A subscription summary as SQLite returns it: `cancel_at_period_end` as 0 or 1. */
-type SubscriptionSummaryRow = Omit<SubscriptionSummary, 'cancel_at_period_end'> & { cancel_at_period_end: 0 | 1 };
+type SubscriptionSummaryRow = Omit<SubscriptionSummary, 'cancel_at_period_end'> & {
+  cancel_at_period_end: 0 | 1;
+};
 
 export type AccessQueries = ReturnType<typeof createAccessQueries>;
 
