@@ -28,6 +28,8 @@ generates a webhook secret and an admin token (kept in the data folder beside DA
 Set POLAR_API_URL to use an emulator you started yourself instead.
 It also serves the demo's "any website" page from a second origin on DEMO_EMBED_PORT (PORT + 2; in
 sandbox and production mode only when DEMO_EMBED_PORT is set; "off" turns it off).
+Behind a reverse proxy, set TRUST_PROXY (1 for one proxy hop) so the per-IP limits count the buyer, not
+the proxy. KIT_RECONCILE_INTERVAL (seconds; 0, the default, is off) reconciles with Polar on a timer.
 
 Configuration comes from the environment and from .env in the working directory (see .env.example).`;
 
