@@ -105,6 +105,22 @@ export class CatalogError extends Error {
   }
 }
 
+/** What both Pro plans (monthly and yearly) grant: the same two benefits, so switching plans keeps them. */
+const PRO_BENEFITS: CatalogInput['products'][number]['benefits'] = [
+  {
+    id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b02',
+    type: 'custom',
+    description: 'Unlimited projects',
+    note: null,
+  },
+  {
+    id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b03',
+    type: 'custom',
+    description: 'Priority support',
+    note: null,
+  },
+];
+
 /** The demo catalogue: the plans the demo site and the tests use. Ids are fixed so links stay valid. */
 export const DEFAULT_CATALOG: CatalogInput = {
   products: [
@@ -130,20 +146,7 @@ export const DEFAULT_CATALOG: CatalogInput = {
       description: 'Everything in Pro, billed monthly.',
       recurring_interval: 'month',
       price: { type: 'fixed', amount: 1999 },
-      benefits: [
-        {
-          id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b02',
-          type: 'custom',
-          description: 'Unlimited projects',
-          note: null,
-        },
-        {
-          id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b03',
-          type: 'custom',
-          description: 'Priority support',
-          note: null,
-        },
-      ],
+      benefits: PRO_BENEFITS,
       metadata: { tier: 'pro' },
     },
     {
@@ -152,20 +155,7 @@ export const DEFAULT_CATALOG: CatalogInput = {
       description: 'Everything in Pro, billed yearly: two months free.',
       recurring_interval: 'year',
       price: { type: 'fixed', amount: 4999 },
-      benefits: [
-        {
-          id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b02',
-          type: 'custom',
-          description: 'Unlimited projects',
-          note: null,
-        },
-        {
-          id: '2c1d4f6a-7b8e-4c9d-8a1b-3e5f7a9c0b03',
-          type: 'custom',
-          description: 'Priority support',
-          note: null,
-        },
-      ],
+      benefits: PRO_BENEFITS,
       metadata: { tier: 'pro' },
     },
     {
