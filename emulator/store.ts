@@ -975,20 +975,9 @@ export function createStore(options: StoreOptions) {
 
   // ---------- customers ----------
   function createCustomer(input: CustomerInput): CustomerRecord {
-    if (customerByEmail(input.email))
-      throw invalid(
-        ['body', 'email'],
-        'A customer with this email address already exists.',
-        'value_error',
-        input.email,
-      );
+    if (customerByEmail(input.email)) throw customerExists('email', input.email);
     if (input.external_id && customerByExternal(input.external_id))
-      throw invalid(
-        ['body', 'external_id'],
-        'A customer with this external ID already exists.',
-        'value_error',
-        input.external_id,
-      );
+      throw customerExists('external_id', input.external_id);
     const c: CustomerRecord = {
       id: randomUUID(),
       created_at: now(),
@@ -1008,12 +997,7 @@ export function createStore(options: StoreOptions) {
 
   function updateCustomer(c: CustomerRecord, patch: Partial<CustomerInput>): CustomerRecord {
     if (patch.email && patch.email.toLowerCase() !== c.email.toLowerCase() && customerByEmail(patch.email))
-      throw invalid(
-        ['body', 'email'],
-        'A customer with this email address already exists.',
-        'value_error',
-        patch.email,
-      );
+      throw customerExists('email', patch.email);
     if (patch.external_id !== undefined && patch.external_id !== c.external_id) {
       if (c.external_id !== null)
         throw invalid(
@@ -1023,12 +1007,7 @@ export function createStore(options: StoreOptions) {
           patch.external_id,
         );
       if (patch.external_id && customerByExternal(patch.external_id))
-        throw invalid(
-          ['body', 'external_id'],
-          'A customer with this external ID already exists.',
-          'value_error',
-          patch.external_id,
-        );
+        throw customerExists('external_id', patch.external_id);
       c.external_id = patch.external_id ?? null;
     }
     if (patch.email) {
@@ -1483,6 +1462,12 @@ function token(length: number): string {
   let out = '';
   for (const b of bytes) out += alphabet[b % alphabet.length];
   return out;
+}
+
+/** Polar's 422 for an email or external id that another customer already has. */
+function customerExists(field: 'email' | 'external_id', value: string): PolarApiError {
+  const what = field === 'email' ? 'email address' : 'external ID';
+  return invalid(['body', field], `A customer with this ${what} already exists.`, 'value_error', value);
 }
 
 /** A UUID v4-shaped id derived from a name, so catalogue entries without an id keep it across restarts. */
