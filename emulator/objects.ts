@@ -135,12 +135,7 @@ export function customerJson(c: CustomerRecord, org: Organization): Json {
 /** Polar's `Discount` object (the `...Base` shapes embedded in orders and subscriptions). */
 export function discountJson(d: DiscountRecord, org: Organization): Json {
   return {
-    duration: d.duration,
-    ...(d.duration === 'repeating' ? { duration_in_months: d.duration_in_months ?? 1 } : {}),
-    type: d.type,
-    ...(d.type === 'percentage'
-      ? { basis_points: d.basis_points }
-      : { amount: d.amount, currency: d.currency, amounts: { [d.currency ?? 'usd']: d.amount } }),
+    ...discountTerms(d),
     created_at: d.created_at,
     modified_at: null,
     id: d.id,
@@ -157,15 +152,22 @@ export function discountJson(d: DiscountRecord, org: Organization): Json {
 
 function checkoutDiscountJson(d: DiscountRecord): Json {
   return {
+    ...discountTerms(d),
+    id: d.id,
+    name: d.name,
+    code: d.code,
+  };
+}
+
+/** How long and how much a discount takes off, as both of Polar's discount shapes begin. */
+function discountTerms(d: DiscountRecord): Json {
+  return {
     duration: d.duration,
     ...(d.duration === 'repeating' ? { duration_in_months: d.duration_in_months ?? 1 } : {}),
     type: d.type,
     ...(d.type === 'percentage'
       ? { basis_points: d.basis_points }
       : { amount: d.amount, currency: d.currency, amounts: { [d.currency ?? 'usd']: d.amount } }),
-    id: d.id,
-    name: d.name,
-    code: d.code,
   };
 }
 
