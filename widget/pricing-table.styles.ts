@@ -1,13 +1,25 @@
 import { css } from 'lit';
 import { baseStyles } from './internal/styles.js';
 
+/**
+ * The switch has a fixed height, so the skeleton reserves its row (`.sw`) before it is known whether a switch
+ * shows; without one, the first row of cards (`.tall`) takes that space instead: no layout shift either way.
+ * Its calc() is written without "+": the build's template minifier drops the spaces around "+", which calc()
+ * needs.
+ */
 export const pricingTableStyles = [
   baseStyles,
   css`
+    .switch,
+    .sw {
+      box-sizing: border-box;
+      height: 2.5em;
+      margin: 0 auto var(--_space);
+    }
     .switch {
       display: flex;
+      align-items: center;
       width: fit-content;
-      margin: 0 auto var(--_space);
       padding: 0.25rem;
       border: 1px solid var(--_border);
       border-radius: 999px;
@@ -38,6 +50,12 @@ export const pricingTableStyles = [
       margin: 0;
       padding: 0;
       list-style: none;
+    }
+    .tall {
+      grid-template-rows: minmax(
+        calc(var(--polar-plan-min-height, 22rem) - -2.5em - -1 * var(--_space)),
+        auto
+      );
     }
     .plan {
       position: relative;

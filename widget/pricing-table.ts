@@ -126,6 +126,7 @@ export class PolarPricingTable extends PolarElement {
     if (load.kind === 'loading') {
       return html`<div part="base" aria-busy="true">
         <p class="sr" role="status">${s.loading}</p>
+        <div class="sw"></div>
         <ul part="plans" class="plans" aria-hidden="true">
           ${Array.from({ length: this.productIds.length || 3 }, () => html`<li part="skeleton" class="plan skeleton"></li>`)}
         </ul>
@@ -181,7 +182,7 @@ export class PolarPricingTable extends PolarElement {
       ${
         shown.length === 0
           ? html`<p part="empty" class="notice">${s.empty}</p>`
-          : html`<ul part="plans" class="plans">
+          : html`<ul part="plans" class=${both ? 'plans' : 'plans tall'}>
               ${shown.map((product) => this.renderPlan(product, product.id === highlighted))}
             </ul>`
       }

@@ -159,38 +159,109 @@ test.describe('<polar-pricing-table>', () => {
     await expect(page.getByRole('radio', { name: /Yearly/ })).toBeChecked();
   });
 
-  test('shows a skeleton while loading, in the space the cards take, with no layout shift', async ({
-    page,
-  }) => {
+  test('shows a skeleton while loading, with the status and aria-busy', async ({ page }) => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     await page.route('**/api/products', async (route) => {
       await released;
       await route.fulfill({ json: CATALOG.slice(0, 2) });
     });
-    await page.addInitScript(() => {
-      (window as unknown as { __shift: number }).__shift = 0;
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries())
-          (window as unknown as { __shift: number }).__shift += (entry as unknown as { value: number }).value;
-      }).observe({ type: 'layout-shift', buffered: true });
-    });
     await open(page, '<polar-pricing-table products="prod_starter,prod_pro"></polar-pricing-table>');
     await expect(page.locator('polar-pricing-table [part="skeleton"]')).toHaveCount(2);
     await expect(page.locator('polar-pricing-table [part="base"]')).toHaveAttribute('aria-busy', 'true');
     await expect(page.getByRole('status')).toHaveText('Loading plans…');
     await expectNoAxeViolations(page);
-    const before = await page.locator('#below').boundingBox();
-    const shiftBefore = await page.evaluate(() => (window as unknown as { __shift: number }).__shift);
     release();
     await expect(plans(page)).toHaveCount(2);
     await expect(page.locator('polar-pricing-table [part="base"]')).toHaveAttribute('aria-busy', 'false');
-    const after = await page.locator('#below').boundingBox();
-    expect(after?.y).toBe(before?.y);
-    await page.waitForTimeout(100);
-    const shift = await page.evaluate(() => (window as unknown as { __shift: number }).__shift);
-    expect(shift - shiftBefore).toBeLessThan(0.001);
   });
+
+  // Cards as full as the demo catalogue's: a description, a badge, two or three benefits.
+  const fullCard = (id: string, recurring_interval: 'month' | 'year' = 'month', highlight = false) =>
+    product({
+      id,
+      name: `Plan ${id}`,
+      description: 'Everything in Pro, billed monthly, for teams that ship every week.',
+      recurring_interval,
+      price_amount: 1999,
+      metadata: highlight ? { highlight: true } : {},
+      benefits: [
+        { id: `${id}_1`, type: 'custom', description: 'Unlimited projects' },
+        { id: `${id}_2`, type: 'custom', description: 'Priority support' },
+        { id: `${id}_3`, type: 'license_keys', description: 'License key for three devices' },
+      ],
+    });
+  const layouts = [
+    { name: 'one row, no switch', width: 1280, ids: ['a', 'b', 'c'], years: [] as string[], attribute: true },
+    {
+      name: 'two rows, no switch',
+      width: 1280,
+      ids: ['a', 'b', 'c', 'd', 'e', 'f'],
+      years: [],
+      attribute: true,
+    },
+    {
+      name: 'one row under a monthly/yearly switch',
+      width: 1280,
+      ids: ['a', 'b', 'c'],
+      years: ['y1', 'y2'],
+      attribute: false,
+    },
+    { name: 'stacked rows at 320 px, no switch', width: 320, ids: ['a', 'b'], years: [], attribute: true },
+    {
+      name: 'stacked rows at 320 px under a switch',
+      width: 320,
+      ids: ['a', 'b', 'c'],
+      years: ['y1'],
+      attribute: false,
+    },
+  ];
+  for (const layout of layouts) {
+    test(`reserves exactly the space of the cards while loading: ${layout.name}`, async ({ page }) => {
+      await page.setViewportSize({ width: layout.width, height: 900 });
+      const catalog = [
+        ...layout.ids.map((id, i) => fullCard(id, 'month', i === 1)),
+        ...layout.years.map((id) => fullCard(id, 'year')),
+      ];
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await page.route('**/api/products', async (route) => {
+        await released;
+        await route.fulfill({ json: catalog });
+      });
+      await page.addInitScript(() => {
+        const w = window as unknown as { __shift: number };
+        w.__shift = 0;
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) w.__shift += (entry as unknown as { value: number }).value;
+        }).observe({ type: 'layout-shift', buffered: true });
+      });
+      // Without a products attribute the table shows three placeholders, as many as this catalogue's cards.
+      const attribute = layout.attribute ? ` products="${layout.ids.join(',')}"` : '';
+      await open(page, `<polar-pricing-table${attribute}></polar-pricing-table>`);
+      await expect(page.locator('polar-pricing-table [part="skeleton"]')).toHaveCount(layout.ids.length);
+      await page.evaluate(
+        () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+      );
+      const before = await page.locator('#below').boundingBox();
+      const tableBefore = await table(page).boundingBox();
+      release();
+      await expect(plans(page)).toHaveCount(layout.ids.length);
+      await page.evaluate(
+        () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+      );
+      const after = await page.locator('#below').boundingBox();
+      expect((await table(page).boundingBox())?.height).toBe(tableBefore?.height);
+      expect(after?.y).toBe(before?.y);
+      // The cards' content fits the reserved height: nothing is cut or overflowing.
+      const overflow = await plans(page).evaluateAll((cards) =>
+        cards.some((card) => card.scrollHeight > card.clientHeight),
+      );
+      expect(overflow).toBe(false);
+      const shift = await page.evaluate(() => (window as unknown as { __shift: number }).__shift);
+      expect(shift).toBe(0);
+    });
+  }
 
   test('shows an error with a retry button, and fires polar-error', async ({ page }) => {
     await recordEvents(page);
