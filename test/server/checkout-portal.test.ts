@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CheckoutResponse, CheckoutStatusResponse, PortalResponse } from '../../contract/contract.js';
-import { startTestKit, waitFor } from '../helpers/test-kit.js';
+import type { CheckoutResponse, PortalResponse } from '../../contract/contract.js';
+import { createCheckout, payCheckout, postJson } from '../helpers/purchase.js';
+import { startTestKit } from '../helpers/test-kit.js';
 import type { TestKit } from '../helpers/test-kit.js';
 
 const LIFETIME = '6a0f1b8e-4a53-4a4c-9c55-0d7b8a9e1f04';
-const CARD = { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123', name: 'Jane Doe' };
 
 let t: TestKit;
 beforeEach(async () => {
@@ -15,30 +15,14 @@ afterEach(async () => {
 });
 
 function portal(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return t.fetch('/api/portal', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
+  return postJson(t, '/api/portal', body, headers);
 }
 
 async function paidCheckout(externalId?: string): Promise<string> {
-  const created = await t.fetch('/api/checkout', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(externalId ? { 'x-user': externalId } : {}) },
-    body: JSON.stringify({ product_id: LIFETIME, email: 'portal@example.com' }),
-  });
-  const { checkout_id } = (await created.json()) as CheckoutResponse;
-  await t.control(`/_emulator/checkouts/${checkout_id}/pay`, {
-    card: CARD,
-    customer_email: 'portal@example.com',
-    customer_name: 'Jane Doe',
-  });
-  await waitFor(async () => {
-    const body = (await (await t.fetch(`/api/checkout/${checkout_id}`)).json()) as CheckoutStatusResponse;
-    return body.status === 'succeeded' && body.order !== null;
-  }, 'the paid checkout');
-  return checkout_id;
+  const email = 'portal@example.com';
+  const checkoutId = await createCheckout(t, LIFETIME, email, externalId ? { 'x-user': externalId } : {});
+  await payCheckout(t, checkoutId, { email, name: 'Jane Doe' });
+  return checkoutId;
 }
 
 async function expectPortalPage(response: Response): Promise<void> {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CheckoutResponse, CheckoutStatusResponse, PortalResponse } from '../../contract/contract.js';
-import { startTestKit, waitFor } from '../helpers/test-kit.js';
+import type { PortalResponse } from '../../contract/contract.js';
+import { TEST_CARD, createCheckout, payCheckout, postJson } from '../helpers/purchase.js';
+import { startTestKit } from '../helpers/test-kit.js';
 import type { TestKit } from '../helpers/test-kit.js';
 
 const LIFETIME = '6a0f1b8e-4a53-4a4c-9c55-0d7b8a9e1f04';
 const MONTHLY = '6a0f1b8e-4a53-4a4c-9c55-0d7b8a9e1f02';
-const CARD = { number: '4242424242424242', exp_month: 12, exp_year: 2040, cvc: '123', name: 'Portal Buyer' };
+const CARD = { ...TEST_CARD, name: 'Portal Buyer' };
 
 let t: TestKit;
 beforeEach(async () => {
@@ -17,21 +18,11 @@ afterEach(async () => {
 });
 
 function portal(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return t.fetch('/api/portal', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
+  return postJson(t, '/api/portal', body, headers);
 }
 
-async function checkout(productId: string, email: string, user?: string): Promise<string> {
-  const created = await t.fetch('/api/checkout', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(user ? { 'x-user': user } : {}) },
-    body: JSON.stringify({ product_id: productId, email }),
-  });
-  expect(created.status).toBe(201);
-  return ((await created.json()) as CheckoutResponse).checkout_id;
+function checkout(productId: string, email: string, user?: string): Promise<string> {
+  return createCheckout(t, productId, email, user ? { 'x-user': user } : {});
 }
 
 async function buy(
@@ -40,12 +31,8 @@ async function buy(
   user?: string,
 ): Promise<{ checkoutId: string; orderId: string }> {
   const checkoutId = await checkout(productId, email, user);
-  await t.control(`/_emulator/checkouts/${checkoutId}/pay`, { card: CARD, customer_email: email });
-  const status = await waitFor(async () => {
-    const body = (await (await t.fetch(`/api/checkout/${checkoutId}`)).json()) as CheckoutStatusResponse;
-    return body.status === 'succeeded' && body.order?.paid ? body : null;
-  }, `the paid order of ${email}`);
-  return { checkoutId, orderId: status.order!.id };
+  const status = await payCheckout(t, checkoutId, { email, card: CARD });
+  return { checkoutId, orderId: status.order.id };
 }
 
 /** Opens the portal link the way the portal page does: its token against the customer-portal API. */
