@@ -3,6 +3,8 @@
  * requests that never answer). Meanwhile checkout creation answers 502 POLAR_UNAVAILABLE within the kit's Polar
  * timeout, and everything that does not need Polar keeps working: health (reporting Polar unreachable), the
  * cached catalogue, checkout status polls and webhook ingestion. Once the switches are off, checkouts sell again.
+ * Usage events posted while Polar's events ingest fails are kept in the kit's outbox and each reaches Polar
+ * exactly once after it recovers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckoutResponse } from '../../contract/contract.js';
@@ -153,7 +155,97 @@ describe('Polar outage', () => {
     expect(t.kit.access(`outage_${stored - 1}`)?.email).toBe(`outage${stored - 1}@example.com`);
   }, 120_000);
 
-  it.todo(
-    'delivers every usage event kept in the outbox once Polar recovers (POST /api/usage is not in the kit yet)',
-  );
+  it("keeps usage events posted while Polar's events ingest is down and delivers each exactly once after", async () => {
+    // Its own kit: retries capped at 1 s, so recovery is seen within a few seconds of the switch going off.
+    const u = await startTestKit({
+      kit: {
+        polarTimeoutSeconds: POLAR_TIMEOUT_S,
+        usageFlush: { intervalMs: 50, retryBaseMs: 100, retryMaxMs: 1_000, batchSize: 250 },
+      },
+    });
+    try {
+      const ingestUrl = `${u.emulator.url.replace(/\/+$/, '')}/_emulator/faults`;
+      const usage: Tally = tally();
+      const posted = new Set<string>();
+      let n = 0;
+      const postFor = async (ms: number) => {
+        const until = Date.now() + ms;
+        while (Date.now() < until) {
+          const events = Array.from({ length: 20 }, () => {
+            const i = n++;
+            return {
+              name: 'api_call',
+              external_customer_id: `outage_user_${i % 11}`,
+              external_id: `outage_evt_${i}`,
+              metadata: { tokens: i },
+            };
+          });
+          // Every fifth batch is sent twice, as a client that timed out and retried would.
+          const times = events[0]!.metadata.tokens % 100 === 0 ? 2 : 1;
+          for (let k = 0; k < times; k++) {
+            const { status, body } = await timed(usage, () =>
+              u.admin('/api/usage', {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ events }),
+              }),
+            );
+            expect(status).toBe(202);
+            expect(body).toEqual({ accepted: k === 0 ? events.length : 0 });
+          }
+          for (const event of events) posted.add(event.external_id);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      };
+      const received = async () =>
+        (
+          (await (await fetch(`${u.emulator.url.replace(/\/+$/, '')}/_emulator/events`)).json()) as {
+            items: Array<{ external_id: string | null }>;
+          }
+        ).items.filter((event) => event.external_id?.startsWith('outage_evt_'));
+
+      // The ingest endpoint answers 503, then never answers, while usage keeps coming in.
+      await u.control('/_emulator/faults', { path: '/v1/events/ingest', status: 503, count: 1_000_000 });
+      await postFor(PHASE_MS / 3);
+      const duringOutage = (await received()).length;
+      await fetch(ingestUrl, { method: 'DELETE' });
+      await u.control('/_emulator/faults', { path: '/v1/events/ingest', hang: true, count: 1_000_000 });
+      await postFor(PHASE_MS / 3);
+      const duringHang = (await received()).length;
+      await fetch(ingestUrl, { method: 'DELETE' });
+      const recoveredAt = Date.now();
+
+      const delivered = await waitFor(
+        async () => {
+          const events = await received();
+          return events.length >= posted.size ? events : null;
+        },
+        'every usage event to reach Polar',
+        { timeoutMs: 20_000, intervalMs: 100 },
+      );
+      const deliveredMs = Date.now() - recoveredAt;
+      // A little longer: nothing arrives a second time.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const final = await received();
+      const ids = final.map((event) => event.external_id);
+
+      recordFigures('outage-usage', {
+        outageSeconds: (2 * PHASE_MS) / 3 / 1000,
+        usagePosts: usage,
+        eventsPosted: posted.size,
+        receivedDuringOutage: duringOutage + duringHang,
+        eventsReceived: final.length,
+        distinctReceived: new Set(ids).size,
+        deliveredAllMsAfterRecovery: deliveredMs,
+      });
+      expect(posted.size).toBeGreaterThan(100);
+      expect(duringOutage + duringHang).toBe(0);
+      expect(usage.statuses).toEqual({ 202: usage.count });
+      expect(delivered.length).toBe(posted.size);
+      expect(final.length).toBe(posted.size);
+      expect(new Set(ids)).toEqual(posted);
+    } finally {
+      await u.close();
+    }
+  }, 90_000);
 });
