@@ -2,14 +2,10 @@
  * `KIT_RECONCILE_INTERVAL`: the standalone kit (`polar-kit start`) reconciles with Polar on its own, so an
  * order whose webhooks never arrived still grants access.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckoutResponse, Product } from '../../contract/contract.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
-import { startEmulator } from '../helpers/emulator.js';
-import { freePort, startKitProcess, stopKitProcess } from '../helpers/kit-process.js';
+import { startStandaloneKit } from '../helpers/standalone-kit.js';
 import { TEST_ADMIN_TOKEN, waitFor } from '../helpers/test-kit.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
@@ -41,25 +37,11 @@ describe('KIT_RECONCILE_INTERVAL in loadConfig', () => {
 describe('polar-kit start with KIT_RECONCILE_INTERVAL', () => {
   async function startKit(env: Record<string, string>): Promise<{ url: string; pay(id: string): void }> {
     // No webhook endpoint at the emulator: every webhook of the purchase is lost.
-    const emulator = await startEmulator();
-    cleanups.push(() => emulator.close());
-    const dir = mkdtempSync(path.join(tmpdir(), 'polar-kit-reconcile-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const port = await freePort();
-    const kit = await startKitProcess(dir, {
-      PORT: String(port),
-      POLAR_API_URL: emulator.url.replace(/\/+$/, ''),
-      DATABASE_PATH: path.join(dir, 'kit.sqlite'),
-      KIT_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      DEMO_EMBED_PORT: 'off',
-      LOG_LEVEL: 'silent',
-      ...env,
-    });
-    cleanups.push(() => stopKitProcess(kit));
-    return {
-      url: `http://127.0.0.1:${port}`,
-      pay: (id) => void emulator.store.payCheckout(id, {}),
-    };
+    const { url, emulator } = await startStandaloneKit(
+      { KIT_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...env },
+      cleanups,
+    );
+    return { url, pay: (id) => void emulator.store.payCheckout(id, {}) };
   }
 
   async function buyLifetime(url: string, externalId: string): Promise<CheckoutResponse> {

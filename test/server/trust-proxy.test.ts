@@ -3,19 +3,15 @@
  * deciding whose address the per-IP checkout limit counts: the `X-Forwarded-For` client behind a trusted
  * proxy, the socket address otherwise.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Router } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { createApp } from '../../server/http/app.js';
 import type { AppOptions } from '../../server/http/app.js';
 import { createSilentLogger } from '../../server/logger.js';
-import { startEmulator } from '../helpers/emulator.js';
-import { freePort, startKitProcess, stopKitProcess } from '../helpers/kit-process.js';
+import { startStandaloneKit } from '../helpers/standalone-kit.js';
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -95,21 +91,7 @@ describe('createApp trustProxy', () => {
 
 describe('the standalone kit behind a proxy', () => {
   async function startKit(extra: Record<string, string>): Promise<string> {
-    const emulator = await startEmulator();
-    cleanups.push(() => emulator.close());
-    const dir = mkdtempSync(path.join(tmpdir(), 'polar-kit-proxy-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const port = await freePort();
-    const kit = await startKitProcess(dir, {
-      PORT: String(port),
-      POLAR_API_URL: emulator.url.replace(/\/+$/, ''),
-      DATABASE_PATH: path.join(dir, 'kit.sqlite'),
-      DEMO_EMBED_PORT: 'off',
-      LOG_LEVEL: 'silent',
-      ...extra,
-    });
-    cleanups.push(() => stopKitProcess(kit));
-    return `http://127.0.0.1:${port}`;
+    return (await startStandaloneKit(extra, cleanups)).url;
   }
 
   /** A checkout attempt (an empty body: refused after the limiter counted it); answers the status. */
