@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { expect, test, type BrowserContext } from '@playwright/test';
 import { startEmulator } from '../helpers/emulator.js';
+import { emulatorRest, type Json } from '../helpers/emulator-rest.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const POLAR_SANDBOX = 'https://sandbox.polar.sh';
 const EMBED_SCRIPT = createRequire(import.meta.url).resolve('@polar-sh/checkout/embed');
@@ -70,14 +70,8 @@ async function routePolarToEmulator(context: BrowserContext): Promise<void> {
   });
 }
 
-async function rest(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${emulator.url}${path}`, {
-    method,
-    headers: { authorization: 'Bearer polar_oat_test', 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : {} };
+function rest(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+  return emulatorRest(emulator.url, method, path, body);
 }
 
 async function createCheckout(): Promise<Json> {

@@ -1,9 +1,9 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { startEmulator } from '../helpers/emulator.js';
+import { emulatorRest, type Json } from '../helpers/emulator-rest.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let emulator: Emulator;
 
@@ -15,14 +15,8 @@ test.afterEach(async () => {
   await emulator?.close();
 });
 
-async function rest(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${emulator.url}${path}`, {
-    method,
-    headers: { authorization: 'Bearer polar_oat_test', 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : {} };
+function rest(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+  return emulatorRest(emulator.url, method, path, body);
 }
 
 /** Buys `productName` as `email` through the control API's pay shortcut; returns the paid checkout. */
