@@ -1,14 +1,8 @@
 import type { Database } from 'better-sqlite3';
+import type { IngestEvent } from '../polar/gateway.js';
 
-/** One usage event as it waits in the outbox (Polar's events-ingest shape, `external_id` always set). */
-export type OutboxEvent = {
-  name: string;
-  external_id: string;
-  customer_id?: string;
-  external_customer_id?: string;
-  timestamp?: string;
-  metadata?: Record<string, string | number | boolean>;
-};
+/** One usage event as it waits in the outbox: exactly what Polar's events ingest takes (`external_id` always set). */
+export type OutboxEvent = IngestEvent;
 
 /** A row due for sending. */
 export type OutboxEntry = { id: number; attempts: number; event: OutboxEvent };
