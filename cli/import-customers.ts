@@ -7,6 +7,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { parse } from 'csv-parse/sync';
 import { isAppError } from '../server/errors.js';
 import type { PolarGateway, PolarObject } from '../server/polar/gateway.js';
+import { retryPolar } from '../server/polar/retry-polar.js';
 import { parseArgs } from 'node:util';
 import type { CliCommand } from './command.js';
 import { EXIT, createCliGateway, describeError, loadCliConfig, tryParseArgs, usageError } from './context.js';
@@ -237,20 +238,9 @@ async function findExisting(gateway: PolarGateway, row: Row): Promise<Outcome | 
 }
 
 /** Waits out Polar's rate limits (`Retry-After`) and brief outages, up to `MAX_ATTEMPTS` tries. */
-async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      const code = isAppError(error) ? error.code : null;
-      if (attempt >= MAX_ATTEMPTS || (code !== 'POLAR_RATE_LIMITED' && code !== 'POLAR_UNAVAILABLE'))
-        throw error;
-      const retryAfter = Number((error as { headers?: Record<string, string> }).headers?.['Retry-After']);
-      const delay =
-        code === 'POLAR_RATE_LIMITED' && retryAfter > 0
-          ? retryAfter * 1000
-          : Math.min(8000, 250 * 2 ** attempt);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-    }
-  }
+function withRetries<T>(fn: () => Promise<T>): Promise<T> {
+  return retryPolar(fn, {
+    retries: MAX_ATTEMPTS - 1,
+    backoffMs: (attempt) => Math.min(8000, 250 * 2 ** attempt),
+  });
 }

@@ -18,8 +18,8 @@ import type { ReconcileRun, ReconciledTable } from './db/reconcile-runs.js';
 import { createRefundStore } from './db/refunds.js';
 import { createSubscriptionStore } from './db/subscriptions.js';
 import { normalizeTimestamp } from './db/timestamps.js';
-import { isAppError } from './errors.js';
 import type { PolarGateway, PolarObject } from './polar/gateway.js';
+import { retryPolar } from './polar/retry-polar.js';
 
 export type { ReconcileRun } from './db/reconcile-runs.js';
 
@@ -149,22 +149,14 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   );
 
   /** Retries a Polar call that failed for a rate limit (after `Retry-After`) or an outage (with backoff). */
-  async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        const code = isAppError(error) ? error.code : null;
-        if (attempt > retries || (code !== 'POLAR_RATE_LIMITED' && code !== 'POLAR_UNAVAILABLE')) throw error;
-        const retryAfter = Number(isAppError(error) ? error.headers['Retry-After'] : NaN);
-        const delay =
-          code === 'POLAR_RATE_LIMITED' && retryAfter > 0
-            ? Math.min(retryAfter * 1000, 60_000)
-            : retryBaseMs * 2 ** (attempt - 1);
-        logger.warn({ err: error, attempt, delayMs: delay }, 'reconcile: Polar failed, retrying');
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+  function withRetries<T>(fn: () => Promise<T>): Promise<T> {
+    return retryPolar(fn, {
+      retries,
+      backoffMs: (attempt) => retryBaseMs * 2 ** (attempt - 1),
+      maxRetryAfterMs: 60_000,
+      onRetry: (error, attempt, delayMs) =>
+        logger.warn({ err: error, attempt, delayMs }, 'reconcile: Polar failed, retrying'),
+    });
   }
 
   /**
