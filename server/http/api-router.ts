@@ -15,7 +15,7 @@ import { healthRouter } from './routes/health.js';
 import type { HealthDeps } from './routes/health.js';
 import { portalRouter } from './routes/portal.js';
 import type { PortalDeps } from './routes/portal.js';
-import { productsRouter } from './routes/products.js';
+import { productsHandler } from './routes/products.js';
 
 export type ApiRouterDeps = {
   logger: Logger;
@@ -53,7 +53,7 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
     }),
   );
   // The most requested route, with no body to parse: ahead of the routes below, so it skips their matching.
-  router.use(productsRouter({ catalog: deps.catalog }));
+  router.get('/products', productsHandler({ catalog: deps.catalog }));
   router.use(deps.webhooks);
   for (const route of deps.ownBodyRoutes ?? []) router.use(route);
   router.use(

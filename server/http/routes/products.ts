@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { ProductCatalog } from '../../product-catalog.js';
 
 /**
@@ -11,7 +12,13 @@ import type { ProductCatalog } from '../../product-catalog.js';
  */
 export function productsRouter(deps: { catalog: ProductCatalog }): Router {
   const router = Router();
-  router.get('/products', async (req, res) => {
+  router.get('/products', productsHandler(deps));
+  return router;
+}
+
+/** The handler of `GET /products` alone, for a router that registers the route itself (one layer less). */
+export function productsHandler(deps: { catalog: ProductCatalog }): RequestHandler {
+  return async (req, res) => {
     const { bytes, etag } = deps.catalog.fresh() ?? (await deps.catalog.list());
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'public, no-cache');
@@ -26,8 +33,7 @@ export function productsRouter(deps: { catalog: ProductCatalog }): Router {
     res.setHeader('Content-Length', bytes.length);
     // Node sends no body for HEAD by itself.
     res.end(bytes);
-  });
-  return router;
+  };
 }
 
 function matchesEtag(header: string | undefined, etag: string): boolean {
