@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import type { Request } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { CHECKOUT_ID_PLACEHOLDER } from '../../../contract/contract.js';
 import type { CheckoutResponse, CheckoutStatus, CheckoutStatusResponse } from '../../../contract/contract.js';
 import { parseOrigin } from '../../config.js';
-import { canonicalTimestamp } from '../../db/timestamps.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { PolarCheckout, PolarGateway } from '../../polar/gateway.js';
 import type { ProductCatalog } from '../../product-catalog.js';
 import { hasAdminToken } from '../admin-auth.js';
+import { createRateLimit } from '../rate-limit.js';
 import type { OriginPolicy } from '../origins.js';
 import { parseBody } from '../validation.js';
 
@@ -93,19 +92,10 @@ export function checkoutRouter(deps: CheckoutDeps): Router {
   const inFlight = new Map<string, Promise<CheckoutResponse>>();
   const refresher = createCheckoutRefresher(deps);
 
-  const createLimiter = rateLimit({
-    windowMs: 60_000,
+  const createLimiter = createRateLimit({
     limit: deps.createLimitPerMinute ?? 60,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (_req, res, next, options) => {
-      res.setHeader('Retry-After', String(Math.ceil(options.windowMs / 1000)));
-      next(
-        new AppError('RATE_LIMITED', {
-          detail: 'Too many checkouts from this address; try again in a minute.',
-        }),
-      );
-    },
+    detail: 'Too many checkouts from this address; try again in a minute.',
+    logger: deps.logger,
   });
 
   router.post('/checkout', createLimiter, async (req, res) => {
@@ -119,20 +109,9 @@ export function checkoutRouter(deps: CheckoutDeps): Router {
     }
     const externalCustomerId = await resolveExternalCustomer(deps, req, body);
     if (key === undefined) {
-      // Without a key there is no replay to keep identical, so the buyer gets the answer first and the
-      // record (an fsync'd SQLite commit, most of the kit's own time here) is written right after. Node
-      // flushes the answer on the next tick (`end()` corks the socket); the record follows it on the same
-      // queue, before any other I/O is read, so a status poll always finds it.
-      const checkout = await openCheckout(deps, req, body, externalCustomerId);
-      res.status(201).json(toResponse(fromPolar(checkout)));
-      process.nextTick(() => {
-        try {
-          deps.checkouts.insert(checkout, {});
-        } catch (error) {
-          // Polar's checkout.created webhook records it later; the buyer's checkout is unaffected.
-          deps.logger.error({ err: error, checkoutId: checkout.id }, 'recording a new checkout failed');
-        }
-      });
+      // The checkout is recorded before the buyer is answered, so a status poll or a crash right after the
+      // answer never finds the kit without it.
+      res.status(201).json(await createCheckout(deps, req, body, externalCustomerId, {}));
       return;
     }
     const requestHash = hashRequest(body, externalCustomerId);
@@ -325,19 +304,6 @@ function replay(existing: StoredCheckout, requestHash: string): CheckoutResponse
     });
   }
   return toResponse(existing);
-}
-
-/** The fields of the answer as the store would keep them (timestamps in the store's canonical form). */
-function fromPolar(
-  checkout: PolarCheckout,
-): Pick<StoredCheckout, 'id' | 'url' | 'clientSecret' | 'expiresAt' | 'status'> {
-  return {
-    id: checkout.id,
-    url: checkout.url,
-    clientSecret: checkout.client_secret,
-    expiresAt: canonicalTimestamp(checkout.expires_at),
-    status: checkout.status,
-  };
 }
 
 function toResponse(
