@@ -269,7 +269,7 @@ export function renderReport(report: Report): string {
       'in flight when a round ended (stored and committed, their answer not counted). No `webhook-id` is stored twice.',
     '',
     `**synchronous=FULL vs NORMAL:** ${f0(full.rps)} vs ${f0(normal.rps)} events/s (${f2(ratio(normal.rps, full.rps))}×), p99 ${f1(full.p99)} vs ${f1(normal.p99)} ms. ` +
-      '`FULL` is the default: with WAL it fsyncs the log on every commit, so an event the kit answered 2xx survives a power cut as well as a ' +
+      '`FULL` is the default: with WAL it fsyncs the log on every commit (one commit per batch of deliveries), so an event the kit answered 2xx survives a power cut as well as a ' +
       'process crash, which is what the kit promises Polar when it acknowledges a delivery. `NORMAL` survives a process crash (kill -9) but ' +
       'may lose the last commits on power loss; Polar would not redeliver those, because they were acknowledged. The cost of FULL depends on ' +
       "the disk's fsync latency: on this machine's storage it is the difference shown above.",
@@ -473,7 +473,10 @@ function renderGaps(report: Report): string[] {
       'secret stands for, so a standard delivery is hashed twice; one `node:crypto` HMAC under the decoded key first would make it a few ' +
       'µs. Beyond that, ≥ 1.5× of a server that stores nothing means the whole stored path (HTTP, verification, two JSON copies of ' +
       '2.5 KB written to SQLite with their indexes) in two thirds of the CPU that server spends per event; the `webhook_events` payload and the ' +
-      "order's `raw` copy are the largest writes.",
+      "order's `raw` copy are the largest writes. " +
+      `p99 (${f1(kit.p99)} ms; rounds ${kit.rounds.map((r) => f1(r.p99)).join(', ')} ms): an answer waits for the COMMIT of its ` +
+      'batch, and a delivery that arrives while a batch is being committed also waits for that one, so with a CPU-bound server ' +
+      'sharing its cores the tail follows the scheduling of the whole machine.',
     `- **Products.** The kit answers at ${f2(ratio(report.products.contenders[0]!.rps, report.products.contenders[1]!.rps))}× of a bare Express handler. ` +
       'Keeping the serialised list and its ETag in memory (invalidated by the product webhooks and refreshes) instead of reading the ' +
       'cache table on each request, and skipping per-request work for this public, cacheable answer, are the levers; helmet, CORS and ' +
