@@ -55,8 +55,10 @@ export function createWebhookVerifier(secret: string, options: { now?: () => num
   const utf8Key = new TextEncoder().encode(secret);
   const keys: Uint8Array[] = [utf8Key];
   const decoded = decodeBase64(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret);
+  // The standard scheme's key is tried first: Polar signs with it for every endpoint secret created since
+  // 2026-09-08, so a current delivery is hashed once. The order changes what is tried first, never what is accepted.
   if (decoded !== null && decoded.byteLength > 0 && !Buffer.from(decoded).equals(Buffer.from(utf8Key)))
-    keys.push(decoded);
+    keys.unshift(decoded);
   const verifiers = keys.map((key) => new Webhook(key, { format: 'raw' }));
   const decoder = new TextDecoder();
 
