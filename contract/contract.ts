@@ -113,14 +113,7 @@ export type OrderSummary = {
 };
 
 export type SubscriptionStatus =
-  | 'incomplete'
-  | 'incomplete_expired'
-  | 'trialing'
-  | 'active'
-  | 'past_due'
-  | 'canceled'
-  | 'unpaid'
-  | 'paused';
+  'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'canceled' | 'unpaid' | 'paused';
 
 export type SubscriptionSummary = {
   id: string;
@@ -210,7 +203,13 @@ export type WebhookEventsResponse = { items: WebhookEventSummary[]; next_cursor:
 export type WebhookEventReplayResponse = { webhook_id: string; status: WebhookEventStatus };
 
 /** Revenue of paid orders in one currency, minor units: net amounts (after discounts, before tax). */
-export type RevenueFigures = { currency: string; orders: number; gross: number; refunded: number; net: number };
+export type RevenueFigures = {
+  currency: string;
+  orders: number;
+  gross: number;
+  refunded: number;
+  net: number;
+};
 
 /** `GET /api/stats?from=&to=`: revenue and churn within `[from, to)`; active subscriptions and MRR now. */
 export type StatsResponse = {

@@ -52,7 +52,12 @@ export function isAppError(value: unknown): value is AppError {
 
 /** Renders an `AppError` as a problem body. */
 export function toProblem(error: AppError, extras: { instance?: string; requestId?: string } = {}): Problem {
-  const problem: Problem = { type: 'about:blank', title: error.title, status: error.status, code: error.code };
+  const problem: Problem = {
+    type: 'about:blank',
+    title: error.title,
+    status: error.status,
+    code: error.code,
+  };
   if (error.detail !== undefined) problem.detail = error.detail;
   if (error.errors !== undefined) problem.errors = error.errors;
   if (extras.instance !== undefined) problem.instance = extras.instance;

@@ -34,13 +34,18 @@ export function problemHandler(logger: ProblemLogger): ErrorRequestHandler {
     let error: AppError;
     if (isAppError(err)) {
       error = err;
-    } else if (typeof err === 'object' && err !== null && typeof (err as { type?: unknown }).type === 'string') {
+    } else if (
+      typeof err === 'object' &&
+      err !== null &&
+      typeof (err as { type?: unknown }).type === 'string'
+    ) {
       const code = BODY_PARSER_CODES[(err as { type: string }).type];
       error = new AppError(code ?? 'INTERNAL', { cause: err });
     } else {
       error = new AppError('INTERNAL', { cause: err });
     }
-    if (error.status >= 500) logger.error({ err: error.cause ?? err, requestId, path: req.path }, 'request failed');
+    if (error.status >= 500)
+      logger.error({ err: error.cause ?? err, requestId, path: req.path }, 'request failed');
     if (res.headersSent) {
       res.end();
       return;

@@ -106,7 +106,9 @@ describe('migrations on a file', () => {
       const normal = openDatabase({ path: path.join(dir, 'normal.sqlite'), synchronous: 'normal' });
       expect(normal.pragma('synchronous', { simple: true })).toBe(1);
       normal.close();
-      expect(() => openDatabase({ path: ':memory:', synchronous: 'OFF' as 'FULL' })).toThrow(/FULL or NORMAL/);
+      expect(() => openDatabase({ path: ':memory:', synchronous: 'OFF' as 'FULL' })).toThrow(
+        /FULL or NORMAL/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -53,7 +53,10 @@ describe('applying each kind of event', () => {
         .map((p) => p.name)
         .sort(),
     ).toEqual(['Pro License', 'Pro Monthly']);
-    await s.send('product.updated', polarProduct({ name: 'Pro License v2', modified_at: '2026-01-16T00:00:00Z' }));
+    await s.send(
+      'product.updated',
+      polarProduct({ name: 'Pro License v2', modified_at: '2026-01-16T00:00:00Z' }),
+    );
     await s.send('product.updated', polarProduct({ name: 'stale', modified_at: '2026-01-15T12:00:00Z' }));
     await s.send(
       'product.updated',
@@ -92,8 +95,14 @@ describe('applying each kind of event', () => {
     const s = setup();
     const id = polarCheckout().id as string;
     await s.send('checkout.created', polarCheckout());
-    await s.send('checkout.expired', polarCheckout({ status: 'expired', modified_at: '2026-01-15T11:00:00Z' }));
-    await s.send('checkout.updated', polarCheckout({ status: 'confirmed', modified_at: '2026-01-15T10:30:00Z' }));
+    await s.send(
+      'checkout.expired',
+      polarCheckout({ status: 'expired', modified_at: '2026-01-15T11:00:00Z' }),
+    );
+    await s.send(
+      'checkout.updated',
+      polarCheckout({ status: 'confirmed', modified_at: '2026-01-15T10:30:00Z' }),
+    );
     expect(s.checkouts.get(id)?.status).toBe('expired');
   });
 
