@@ -223,6 +223,7 @@ describe('reconcile', () => {
       });
       const reconciler = createReconciler({ db, gateway, logger: createSilentLogger(), overlapMs: 0 });
       await buy(t, await product(t, 'Monthly Plan'), 'first-buyer');
+      await pastThisMillisecond();
       const first = await reconciler.run();
       expect(first.orders.fetched).toBe(1);
       expect(reconciler.watermark()).toBe(first.startedAt);
@@ -257,3 +258,13 @@ describe('reconcile', () => {
     await expect(t.kit.reconcile({ since: 'yesterday' })).rejects.toThrow(/since must be an ISO-8601/);
   });
 });
+
+/**
+ * A run's watermark has millisecond precision: an order stamped later in the same millisecond as the run's
+ * start is indistinguishable from one stamped before it, so with `overlapMs: 0` the next run would read it
+ * again. Production runs keep an overlap of an hour; this test steps past the millisecond instead.
+ */
+async function pastThisMillisecond(): Promise<void> {
+  const start = Date.now();
+  while (Date.now() <= start + 1) await new Promise((resolve) => setTimeout(resolve, 1));
+}
