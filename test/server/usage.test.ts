@@ -70,8 +70,9 @@ describe('usage-based billing', () => {
       'every event sent',
       { timeoutMs: 20_000, intervalMs: 50 },
     );
-    // Each 429's Retry-After (1 s) was honoured, although the retry delays are capped at 200 ms.
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2000);
+    // Each 429's Retry-After (1 s) was honoured, although the retry delays are capped at 200 ms. (Timers run on
+    // the monotonic clock and may look a millisecond or two early against Date.now, hence the small margin.)
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_950);
 
     const faults = (await (await fetch(`${t.emulator.url}/_emulator/faults`)).json()) as { items: unknown[] };
     expect(faults.items).toEqual([]);
