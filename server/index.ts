@@ -174,7 +174,8 @@ const HOOK_NAMES = Object.keys(HOOKS) as Array<keyof WebhookHooks>;
  * Creates the kit: opens (and migrates) the database, builds the Polar gateway and the routes.
  * Options are checked here, once; a bad one throws with the setting's name and the fix.
  * @example
- * const kit = createKit({ accessToken: process.env.POLAR_ACCESS_TOKEN!, webhookSecret: process.env.POLAR_WEBHOOK_SECRET!,
+ * // `secrets` is wherever the host app keeps its configuration.
+ * const kit = createKit({ accessToken: secrets.polarAccessToken, webhookSecret: secrets.polarWebhookSecret,
  *   identify: (req) => req.user?.id, onOrderPaid: (event) => grantLicense(event.data) });
  * app.use('/api', kit.router);
  * if (kit.access(user.id)?.active) showPremium();
