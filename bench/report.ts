@@ -408,7 +408,18 @@ function renderReliability(all: Record<string, Figures>): string[] {
     lines.push(
       `- **Polar outage** of ${num(outage.outageSeconds)} s (503s, then hangs; Polar timeout ${num(outage.polarTimeoutSeconds)} s): ` +
         `${['checkout', 'health', 'products', 'status', 'webhooks'].map(part).join('; ')}. Health said ${pairs(outage.healthStates)} during, ` +
-        `${pairs(outage.healthAfter)} after; checkouts recovered: ${String(outage.recovered)}. The usage outbox part is not tested: the kit has no \`POST /api/usage\` yet.`,
+        `${pairs(outage.healthAfter)} after; checkouts recovered: ${String(outage.recovered)}.`,
+    );
+  }
+  const usage = all['outage-usage'];
+  if (usage) {
+    const posts = obj(usage.usagePosts);
+    lines.push(
+      `- **Usage outbox through an outage** of Polar's events ingest (${num(usage.outageSeconds)} s: 503s, then hangs): ` +
+        `${num(posts.count)} \`POST /api/usage\` answered ${pairs(posts.statuses)} (slowest ${num(Math.round(Number(posts.maxMs)))} ms), ` +
+        `${num(usage.eventsPosted)} distinct events posted (some batches twice), ${num(usage.receivedDuringOutage)} reached Polar during the outage; ` +
+        `after it, Polar received ${num(usage.eventsReceived)} events (${num(usage.distinctReceived)} distinct) within ${num(usage.deliveredAllMsAfterRecovery)} ms: ` +
+        `lost ${num(Number(usage.eventsPosted) - Number(usage.distinctReceived))}, duplicated ${num(Number(usage.eventsReceived) - Number(usage.distinctReceived))}.`,
     );
   }
   const hostile = all['hostile-input'];
