@@ -7,6 +7,7 @@ import express from 'express';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_CATALOG, parseCatalog, type Catalog, type CatalogInput } from './catalog.js';
+import { createCheckoutStream } from './checkout-stream.js';
 import { createClock } from './clock.js';
 import { errorHandler, notFound, unauthorized } from './errors.js';
 import { createFaultSwitches } from './faults.js';
@@ -51,6 +52,13 @@ export type EmulatorOptions = {
   accessTokens?: string[];
   /** A webhook endpoint registered at start. */
   webhook?: { url: string; secret?: string; standardSignature?: boolean };
+  /**
+   * How long the hosted checkout page waits, after a successful payment, for the order and the merchant's
+   * `checkout.updated` webhook before it gives up and shows its own confirmation (no `success` message, no
+   * redirect), as Polar's page does.
+   * @default 15_000
+   */
+  fulfilmentTimeoutMs?: number;
 };
 
 export type Emulator = {
@@ -85,17 +93,22 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const publicUrl = () => (options.publicUrl ?? listenUrl ?? 'http://127.0.0.1').replace(/\/+$/, '');
 
   const clock = createClock();
+  // What the hosted page hears while it waits for fulfilment; the store is read only once a message is published.
+  const checkoutStream = createCheckoutStream({
+    clientSecretOf: (checkoutId) => store.state.checkouts.find((c) => c.id === checkoutId)?.client_secret,
+  });
   const webhooks = createWebhookDispatcher({
     organizationId: organization.id,
     ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
     now: () => clock.now(),
     timestamp: () => clock.timestamp(),
+    onDelivered: (record) => checkoutStream.publishDelivered(record),
   });
-  const store = createStore({
+  const store: EmulatorStore = createStore({
     organization,
     clock,
     publicUrl,
-    emit: (type, data) => webhooks.emit(type, data),
+    emit: (type, data) => checkoutStream.publishWebhookEvent(type, data, webhooks.emit(type, data)),
     catalog: catalog.current,
   });
 
@@ -183,7 +196,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   });
   app.use('/v1/organizations', organizationsRouter(store));
   app.use('/v1/products', productsRouter(store));
-  app.use('/v1/checkouts', checkoutsRouter(store));
+  app.use('/v1/checkouts', checkoutsRouter(store, { stream: checkoutStream }));
   app.use('/v1/customers', customersRouter(store));
   app.use('/v1/customer-sessions', customerSessionsRouter(store));
   app.use('/v1/events', eventsRouter(store));
@@ -212,7 +225,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       },
     }),
   );
-  app.use('/', pagesRouter({ organizationSlug: slug }));
+  app.use(
+    '/',
+    pagesRouter({
+      organizationSlug: slug,
+      ...(options.fulfilmentTimeoutMs !== undefined
+        ? { fulfilmentTimeoutMs: options.fulfilmentTimeoutMs }
+        : {}),
+    }),
+  );
   app.use(() => {
     throw notFound('Not found');
   });

@@ -70,6 +70,11 @@ export type WebhookDispatcherOptions = {
    * @default () => now().toISOString()
    */
   timestamp?: () => string;
+  /**
+   * Called with a snapshot of the record each time an attempt succeeds (2xx), e.g. so the checkout stream can
+   * report that the merchant received `checkout.updated`. What it throws is ignored: the delivery stays succeeded.
+   */
+  onDelivered?: (record: DeliveryRecord) => void;
 };
 
 /** Polar's `WebhookEndpoint` JSON (2026-10). */
@@ -150,8 +155,11 @@ export type WebhookDispatcher = {
   /** Replaces the endpoint's secret with a newly generated one (standard scheme). */
   resetEndpointSecret(id: string): WebhookEndpoint | undefined;
   deleteEndpoint(id: string): boolean;
-  /** Enqueues the event, synchronously, for every enabled endpoint subscribed to `type`. */
-  emit(type: string, data: object): void;
+  /**
+   * Enqueues the event, synchronously, for every enabled endpoint subscribed to `type`; answers for how many
+   * (0 when no endpoint wants it).
+   */
+  emit(type: string, data: object): number;
   /** The delivery log, oldest first. Each record is a snapshot. */
   deliveries(filter?: DeliveryFilter): DeliveryRecord[];
   /** One record of the log, or undefined. */
@@ -465,6 +473,11 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     if (ok) {
       finish(current, d, 'succeeded');
       if (current) current.consecutiveFailures = 0;
+      try {
+        options.onDelivered?.(snapshot(d));
+      } catch {
+        // A listener's failure must not turn a delivered event into a failed attempt.
+      }
       return;
     }
     if (!current) {
@@ -632,11 +645,11 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
 
     emit(type, data) {
       revision += 1;
-      if (closed) return;
+      if (closed) return 0;
       const targets = [...endpoints.values()].filter(
         (ep) => ep.json.enabled && ep.json.events.includes(type),
       );
-      if (targets.length === 0) return;
+      if (targets.length === 0) return 0;
       const timestamp = stamp();
       for (const ep of targets) {
         // Key order as Polar's serialiser writes it; compact, like Pydantic's model_dump_json().
@@ -664,6 +677,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       }
       trimLog();
       for (const ep of targets) pump(ep);
+      return targets.length;
     },
 
     deliveries(filter = {}) {

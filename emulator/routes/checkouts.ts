@@ -1,9 +1,10 @@
 /**
  * Checkout sessions: the server API (`POST/GET /v1/checkouts/`) and the public client endpoints the hosted
- * page uses (`/v1/checkouts/client/{client_secret}`).
+ * page uses (`/v1/checkouts/client/{client_secret}`, with its event stream `.../stream`).
  */
 import express from 'express';
 import { z } from 'zod';
+import type { CheckoutStream } from '../checkout-stream.js';
 import { checkoutJson } from '../objects.js';
 import type { EmulatorStore } from '../store.js';
 import { byList, byMetadata, paginate, parse } from './query.js';
@@ -55,7 +56,24 @@ const confirmBody = z.object({
   discount_code: z.string().nullable().optional(),
 });
 
-export function checkoutsRouter(store: EmulatorStore): express.Router {
+/** Options of {@link checkoutsRouter}. */
+export type CheckoutsRouterOptions = {
+  /** Where the client stream's messages come from. */
+  stream: CheckoutStream;
+  /**
+   * How often an idle stream sends a comment line, so proxies and browsers keep it open (Polar's SSE responses
+   * ping every 15 s).
+   * @default 15_000
+   */
+  heartbeatMs?: number;
+};
+
+const DEFAULT_HEARTBEAT_MS = 15_000;
+
+export function checkoutsRouter(store: EmulatorStore, options: CheckoutsRouterOptions): express.Router {
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  if (!(heartbeatMs > 0))
+    throw new RangeError(`checkoutsRouter: heartbeatMs must be > 0 (milliseconds), got ${heartbeatMs}.`);
   const router = express.Router();
   router.post('/', (req, res) => {
     const body = parse(createBody, req.body);
@@ -83,6 +101,26 @@ export function checkoutsRouter(store: EmulatorStore): express.Router {
     const body = parse(clientUpdateBody, req.body);
     res.json(checkoutJson(store.updateCheckoutClient(req.params.clientSecret, body), store.ctx));
   });
+  // Server-sent events, one `data:` line of `{"key", "payload"}` JSON per message, from now on (pub/sub).
+  router.get('/client/:clientSecret/stream', (req, res) => {
+    const checkout = store.checkoutByClientSecret(req.params.clientSecret);
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      'X-Accel-Buffering': 'no',
+    });
+    // Headers go out now, so the browser's EventSource opens before anything is published.
+    res.flushHeaders();
+    const unsubscribe = options.stream.subscribe(checkout.client_secret, (message) => {
+      res.write(`data: ${JSON.stringify(message)}\n\n`);
+    });
+    const heartbeat = setInterval(() => res.write(`: ping - ${new Date().toISOString()}\n\n`), heartbeatMs);
+    heartbeat.unref();
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
   router.post('/client/:clientSecret/confirm', (req, res) => {
     const body = parse(confirmBody, req.body);
     const checkout = store.confirmCheckout(req.params.clientSecret, body);
@@ -109,7 +147,7 @@ export function checkoutsRouter(store: EmulatorStore): express.Router {
   return router;
 }
 
-/** Paths under `/v1/checkouts` that need no access token (the hosted page calls them). */
+/** Paths under `/v1/checkouts` that need no access token (the hosted page calls them, the stream included). */
 export function isPublicCheckoutPath(path: string): boolean {
   return path.startsWith('/v1/checkouts/client/');
 }
