@@ -5,10 +5,19 @@ import express from 'express';
 export type PagesRouterOptions = {
   /** The organization slug of the portal URL (`/{slug}/portal`). */
   organizationSlug: string;
+  /**
+   * How long the checkout page waits for fulfilment after a successful payment (given to the page in a
+   * `<meta name="polar-fulfilment-timeout-ms">`).
+   * @default 15_000
+   */
+  fulfilmentTimeoutMs?: number;
 };
 
 /** Where the pages' browser scripts and styles are served from. */
 export const PAGES_ASSETS_PATH = '/_pages';
+
+/** Polar's hosted page waits this long for fulfilment before showing its own confirmation. */
+export const DEFAULT_FULFILMENT_TIMEOUT_MS = 15_000;
 
 const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
 
@@ -20,6 +29,12 @@ const ASSETS_DIR = fileURLToPath(new URL('./assets/', import.meta.url));
 export function pagesRouter(options: PagesRouterOptions): express.Router {
   if (!options.organizationSlug)
     throw new TypeError('pagesRouter: organizationSlug must be a non-empty string.');
+  const fulfilmentTimeoutMs = options.fulfilmentTimeoutMs ?? DEFAULT_FULFILMENT_TIMEOUT_MS;
+  if (!Number.isInteger(fulfilmentTimeoutMs) || fulfilmentTimeoutMs < 0) {
+    throw new RangeError(
+      `fulfilmentTimeoutMs must be a whole number of milliseconds >= 0, got ${String(options.fulfilmentTimeoutMs)}.`,
+    );
+  }
   const router = express.Router();
 
   router.use(
@@ -35,7 +50,12 @@ export function pagesRouter(options: PagesRouterOptions): express.Router {
   );
 
   router.get(['/checkout/:clientSecret', '/checkout/:clientSecret/confirmation'], (req, res) => {
-    sendPage(req, res, { title: 'Checkout', script: 'checkout.js', frameAncestors: '*' });
+    sendPage(req, res, {
+      title: 'Checkout',
+      script: 'checkout.js',
+      frameAncestors: '*',
+      meta: { 'polar-fulfilment-timeout-ms': String(fulfilmentTimeoutMs) },
+    });
   });
 
   router.get('/:orgSlug/portal', (req, res, next) => {
@@ -49,7 +69,13 @@ export function pagesRouter(options: PagesRouterOptions): express.Router {
   return router;
 }
 
-type PageSpec = { title: string; script: string; frameAncestors: string };
+type PageSpec = {
+  title: string;
+  script: string;
+  frameAncestors: string;
+  /** `<meta name content>` pairs the page's script reads; names and values are ours, never request input. */
+  meta?: Record<string, string>;
+};
 
 function sendPage(req: express.Request, res: express.Response, page: PageSpec): void {
   // Only the two known themes reach the markup; anything else falls back to light.
@@ -78,7 +104,9 @@ function sendPage(req: express.Request, res: express.Response, page: PageSpec): 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <link rel="icon" href="data:,">
-<title>${page.title}</title>
+${Object.entries(page.meta ?? {})
+  .map(([name, content]) => `<meta name="${name}" content="${content}">\n`)
+  .join('')}<title>${page.title}</title>
 <link rel="stylesheet" href="${PAGES_ASSETS_PATH}/pages.css">
 <script type="module" src="${PAGES_ASSETS_PATH}/${page.script}"></script>
 </head>
