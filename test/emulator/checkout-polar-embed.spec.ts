@@ -1,14 +1,21 @@
 /**
  * The published `@polar-sh/checkout` embed driving the emulator's hosted page. The embed only accepts messages
- * from `https://sandbox.polar.sh`, so the emulator runs with that public URL and the test browser routes the
- * origin to it (polar-reference.md 7.6, option 1): the page's real origin is then Polar's, and nothing in the
- * embed or the page is patched.
+ * from `https://sandbox.polar.sh`, so the emulator runs with that public URL, is served over HTTPS (a throwaway
+ * self-signed certificate), and the test browser resolves `sandbox.polar.sh` to it (polar-reference.md 7.6,
+ * option 1, Chromium's host resolver rules): the page's real origin is then Polar's, nothing in the embed or the
+ * page is patched, and the page's event stream is a real streamed response (Playwright's `route.fulfill` can
+ * only answer with a complete body, so a stream cannot go through it).
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { expect, test, type BrowserContext } from '@playwright/test';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test as base, type Browser } from '@playwright/test';
 import { startEmulator } from '../helpers/emulator.js';
 import { emulatorRest, type Json } from '../helpers/emulator-rest.js';
 
@@ -38,9 +45,66 @@ const MERCHANT_PAGE = `<!doctype html>
 let emulator: Emulator;
 let merchant: http.Server;
 let merchantOrigin: string;
+let polarFront: https.Server;
+let certificate: { key: string; cert: string };
 
-test.beforeEach(async ({ context }) => {
+/** `page` in a browser that resolves sandbox.polar.sh to the emulator's HTTPS front, started for each test. */
+const test = base.extend<{ polarBrowser: Browser }>({
+  polarBrowser: async ({ playwright, launchOptions }, use) => {
+    const port = (polarFront.address() as AddressInfo).port;
+    const browser = await playwright.chromium.launch({
+      ...launchOptions,
+      args: [...(launchOptions.args ?? []), `--host-resolver-rules=MAP sandbox.polar.sh 127.0.0.1:${port}`],
+    });
+    await use(browser);
+    await browser.close();
+  },
+  page: async ({ polarBrowser }, use) => {
+    const context = await polarBrowser.newContext({ ignoreHTTPSErrors: true });
+    await use(await context.newPage());
+    await context.close();
+  },
+});
+
+test.beforeAll(() => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'polar-kit-cert-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=sandbox.polar.sh',
+        '-addext',
+        'subjectAltName=DNS:sandbox.polar.sh',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    certificate = {
+      key: readFileSync(path.join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.beforeEach(async () => {
   emulator = await startEmulator({ publicUrl: POLAR_SANDBOX });
+  polarFront = https.createServer(certificate, emulator.app);
+  await new Promise<void>((resolve) => polarFront.listen(0, '127.0.0.1', resolve));
   const script = await readFile(EMBED_SCRIPT.replace(/embed\.(c?js|mjs)$/, 'embed.global.js'), 'utf8');
   merchant = http.createServer((req, res) => {
     if (req.url === '/embed.global.js') {
@@ -55,20 +119,16 @@ test.beforeEach(async ({ context }) => {
   });
   await new Promise<void>((resolve) => merchant.listen(0, '127.0.0.1', resolve));
   merchantOrigin = `http://127.0.0.1:${(merchant.address() as AddressInfo).port}`;
-  await routePolarToEmulator(context);
 });
 
 test.afterEach(async () => {
   await new Promise((resolve) => merchant?.close(resolve));
+  await new Promise<void>((resolve) => {
+    polarFront.close(() => resolve());
+    polarFront.closeAllConnections();
+  });
   await emulator?.close();
 });
-
-async function routePolarToEmulator(context: BrowserContext): Promise<void> {
-  await context.route(`${POLAR_SANDBOX}/**`, async (route) => {
-    const url = route.request().url().replace(POLAR_SANDBOX, emulator.url);
-    await route.fulfill({ response: await route.fetch({ url }) });
-  });
-}
 
 function rest(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
   return emulatorRest(emulator.url, method, path, body);

@@ -1,17 +1,18 @@
 // @ts-check
-/* global document, window, location, history, URL, URLSearchParams, HTMLElement */
+/* global document, window, location, history, URL, URLSearchParams, HTMLElement, EventSource, setTimeout, clearTimeout */
 /**
  * The emulator's hosted checkout page: loads the checkout through the public client endpoints, takes the
- * buyer's details and a test card, confirms, handles the extra authentication step, and redirects to the
- * checkout's `success_url`. When embedded it speaks Polar's `POLAR_CHECKOUT` message protocol, always with
- * the checkout's `embed_origin` as the target origin.
+ * buyer's details and a test card, confirms, handles the extra authentication step, waits for fulfilment (the
+ * order created and the merchant's `checkout.updated` webhook delivered, heard on the checkout's event stream),
+ * and redirects to the checkout's `success_url`. When embedded it speaks Polar's `POLAR_CHECKOUT` message
+ * protocol, always with the checkout's `embed_origin` as the target origin.
  */
 import { api, errorMessage, formatInterval, formatMoney, h, replace, showMessage } from './common.js';
 
 /** @typedef {import('./common.js').ApiResult} ApiResult */
 /**
  * @typedef {{
- *   id: string, status: string, client_secret: string, success_url: string | null, return_url: string | null,
+ *   id: string, status: string, client_secret: string, organization?: { name: string } | null, success_url: string | null, return_url: string | null,
  *   embed_origin: string | null, amount: number, total_amount: number, currency: string, locale?: string | null,
  *   customer_email: string | null, customer_name: string | null, is_payment_form_required: boolean,
  *   payment_processor_metadata: Record<string, string> | null,
@@ -45,12 +46,128 @@ const clientSecret = decodeURIComponent(pathParts[1] ?? '');
 const isConfirmationRoute = pathParts[2] === 'confirmation';
 const inFrame = window.parent !== window;
 const base = `/v1/checkouts/client/${encodeURIComponent(clientSecret)}`;
+/** How long to wait for fulfilment after the payment succeeded; the emulator sets it in the page's meta. */
+const fulfilmentTimeoutMs = readFulfilmentTimeout();
+/** How long confirming waits for the event stream to open; without it fulfilment can only time out. */
+const STREAM_OPEN_WAIT_MS = 3_000;
 
 /** @type {Checkout | null} */
 let checkout = null;
 let busy = false;
 /** The PATCH in flight (amount, plan or discount code); confirming waits for it. */
 let pendingUpdate = Promise.resolve();
+/** @type {FulfilmentListener | null} */
+let fulfilment = null;
+
+/**
+ * @typedef {{
+ *   source: EventSource,
+ *   opened: Promise<boolean>,
+ *   wait(recurring: boolean, organization: string): Promise<boolean>,
+ *   close(): void,
+ * }} FulfilmentListener
+ */
+
+/** @returns {number} */
+function readFulfilmentTimeout() {
+  const meta = document.querySelector('meta[name="polar-fulfilment-timeout-ms"]');
+  const value = Number(meta?.getAttribute('content'));
+  return Number.isFinite(value) && value >= 0 ? value : 15_000;
+}
+
+/**
+ * Opens the checkout's event stream (Polar's `useCheckoutFulfillmentListener`). It is pub/sub, so it must be
+ * open before confirming: what is published before it connects is never seen. It records, from then on, the
+ * payment succeeding, the order and subscription being created and the `checkout.updated` webhook reaching the
+ * merchant, whatever comes first.
+ * @returns {FulfilmentListener}
+ */
+function createFulfilmentListener() {
+  const source = new EventSource(`${base}/stream`);
+  const seen = { succeeded: false, order: false, subscription: false, delivered: false };
+  /** @type {() => void} */
+  let onChange = () => {};
+  source.addEventListener('message', (event) => {
+    /** @type {{ key?: string, payload?: { status?: string } } | null} */
+    let message;
+    try {
+      message = JSON.parse(/** @type {MessageEvent} */ (event).data);
+    } catch {
+      return;
+    }
+    const status = message?.payload?.status;
+    if (message?.key === 'checkout.updated' && status === 'succeeded') seen.succeeded = true;
+    else if (message?.key === 'checkout.order_created') seen.order = true;
+    else if (message?.key === 'checkout.subscription_created') seen.subscription = true;
+    else if (message?.key === 'checkout.webhook_event_delivered' && status === 'succeeded')
+      seen.delivered = true;
+    onChange();
+  });
+  /** @type {Promise<boolean>} */
+  const opened = new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), STREAM_OPEN_WAIT_MS);
+    source.addEventListener('open', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    source.addEventListener('error', () => {
+      // CLOSED: the stream was refused (an error status); otherwise the browser reconnects by itself.
+      if (source.readyState === EventSource.CLOSED) {
+        clearTimeout(timer);
+        resolve(false);
+      }
+    });
+  });
+  return {
+    source,
+    opened,
+    wait(recurring, organization) {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => finish(false), fulfilmentTimeoutMs);
+        /** @param {boolean} fulfilled */
+        function finish(fulfilled) {
+          clearTimeout(timer);
+          onChange = () => {};
+          resolve(fulfilled);
+        }
+        onChange = () => {
+          const created = seen.order && (!recurring || seen.subscription);
+          if (seen.succeeded && created && seen.delivered) {
+            finish(true);
+            return;
+          }
+          setFulfilmentStatus(
+            seen.succeeded && created
+              ? `Waiting confirmation from ${organization}`
+              : 'Payment successful! Processing order...',
+          );
+        };
+        onChange();
+      });
+    },
+    close() {
+      source.close();
+    },
+  };
+}
+
+/**
+ * The listener for the next confirmation: the one already open (kept across a declined card and the
+ * authentication step), or a new one. Waits a little for it to open; if it cannot, paying goes on anyway.
+ */
+async function listenForFulfilment() {
+  if (!fulfilment || fulfilment.source.readyState === EventSource.CLOSED) {
+    fulfilment = createFulfilmentListener();
+  }
+  await fulfilment.opened;
+  return fulfilment;
+}
+
+/** @param {string} text */
+function setFulfilmentStatus(text) {
+  const status = document.getElementById('fulfilment-status');
+  if (status && status.textContent !== text) status.textContent = text;
+}
 
 /** Embedded layout: asked for by the embed script, or implied by an embed origin inside a frame. */
 function isEmbedded() {
@@ -631,6 +748,7 @@ async function submit() {
   setBusy(true);
   await pendingUpdate;
   post('confirmed');
+  await listenForFulfilment();
   const result = await api(`${base}/confirm`, { method: 'POST', body });
   await handleConfirmResult(result);
 }
@@ -675,6 +793,8 @@ function authSection() {
     for (const b of root.querySelectorAll('.auth button')) {
       /** @type {HTMLButtonElement} */ (b).disabled = true;
     }
+    // After a reload during this step there is no listener yet.
+    await listenForFulfilment();
     const result = await api(`/_emulator/checkouts/client/${encodeURIComponent(clientSecret)}/authenticate`, {
       method: 'POST',
       body: { approve },
@@ -727,9 +847,27 @@ function showForm() {
   setBusy(false);
 }
 
-/** After a successful payment: tell the embedding page, or redirect, or show the confirmation. */
-function succeed() {
+/**
+ * After a successful payment: waits for fulfilment as Polar's page does, then tells the embedding page, or
+ * redirects, or shows the confirmation. If fulfilment does not come in time it gives up: no `success`, no
+ * redirect, just the page's own confirmation. The wait counts from the payment's success, so time spent on the
+ * authentication step does not use it up.
+ */
+async function succeed() {
   if (!checkout) return;
+  busy = true;
+  root.setAttribute('aria-busy', 'true');
+  const listener = await listenForFulfilment();
+  const fulfilled = await listener.wait(
+    Boolean(checkout.product?.is_recurring),
+    checkout.organization?.name ?? 'the seller',
+  );
+  listener.close();
+  fulfilment = null;
+  if (!fulfilled) {
+    showConfirmation();
+    return;
+  }
   const successUrl = externalSuccessUrl();
   const canMessage = Boolean(checkout.embed_origin && inFrame);
   if (canMessage) {
@@ -792,7 +930,20 @@ function showExpired() {
 function renderCheckout() {
   if (!checkout) return;
   root.setAttribute('aria-busy', 'false');
-  replace(root, [frame([summary(checkout), renderForm(checkout), authSection(), testModeNote()])]);
+  replace(root, [
+    frame([
+      summary(checkout),
+      renderForm(checkout),
+      authSection(),
+      h('p', {
+        id: 'fulfilment-status',
+        class: 'fulfilment-status',
+        role: 'status',
+        'aria-live': 'polite',
+      }),
+      testModeNote(),
+    ]),
+  ]);
 }
 
 async function load() {
