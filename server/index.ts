@@ -245,7 +245,7 @@ export function createKit(options: KitOptions): Kit {
       checkout: {
         gateway,
         checkouts: {
-          insert: (checkout, idempotency) => void checkouts.insert(checkout, idempotency),
+          insert: (checkout, idempotency) => checkouts.insert(checkout, idempotency),
           get: (id) => checkouts.get(id),
           findByIdempotencyKey: (key) => checkouts.findByIdempotencyKey(key),
           upsertFromPolar: (checkout) => void checkouts.upsertFromPolar(checkout),

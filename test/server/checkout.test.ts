@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckoutResponse, CheckoutStatusResponse } from '../../contract/contract.js';
 import { startTestKit, waitFor } from '../helpers/test-kit.js';
@@ -262,6 +263,95 @@ describe('GET /api/checkout/:id', () => {
       expect(response.status, id).toBe(404);
       expect(await response.json()).toMatchObject({ code: 'CHECKOUT_NOT_FOUND' });
     }
+  });
+});
+
+describe('GET /api/checkout/:id for a checkout the kit has no record of', () => {
+  /** Deletes the kit's record, as a power cut before the unsynced commit reached the disk would. */
+  function loseRecord(id: string): void {
+    const db = new Database(t.dbPath);
+    try {
+      expect(db.prepare('DELETE FROM checkouts WHERE id = ?').run(id).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+  }
+  const stored = (id: string): unknown => {
+    const db = new Database(t.dbPath, { readonly: true });
+    try {
+      return db.prepare('SELECT id, status FROM checkouts WHERE id = ?').get(id) ?? null;
+    } finally {
+      db.close();
+    }
+  };
+
+  it('reads the checkout back from Polar, records it again, and follows it until paid', async () => {
+    await t.close();
+    // No webhooks: what the kit knows of the checkout comes from the status polls alone.
+    t = await startTestKit({ registerWebhook: false, kit: { checkoutRefreshIntervalMs: 50 } });
+    const created = (await (
+      await post({ product_id: LIFETIME, email: 'lost@example.com' })
+    ).json()) as CheckoutResponse;
+    loseRecord(created.checkout_id);
+
+    const open = await t.fetch(`/api/checkout/${created.checkout_id}`);
+    expect(open.status).toBe(200);
+    expect(await open.json()).toEqual({
+      checkout_id: created.checkout_id,
+      status: 'open',
+      product: { id: LIFETIME, name: 'Lifetime License' },
+      amount: 14900,
+      currency: 'usd',
+      order: null,
+      subscription: null,
+    });
+    expect(stored(created.checkout_id)).toEqual({ id: created.checkout_id, status: 'open' });
+
+    await t.control(`/_emulator/checkouts/${created.checkout_id}/pay`, {
+      card: CARD,
+      customer_email: 'lost@example.com',
+      customer_name: 'Lost Record',
+    });
+    const paid = await waitFor(async () => {
+      const body = (await (
+        await t.fetch(`/api/checkout/${created.checkout_id}`)
+      ).json()) as CheckoutStatusResponse;
+      return body.status === 'succeeded' ? body : null;
+    }, 'the succeeded checkout');
+    expect(paid.checkout_id).toBe(created.checkout_id);
+    expect(stored(created.checkout_id)).toEqual({ id: created.checkout_id, status: 'succeeded' });
+  });
+
+  it('answers 502 POLAR_UNAVAILABLE (which the page retries), not 404, while Polar fails', async () => {
+    await t.close();
+    t = await startTestKit({ registerWebhook: false });
+    const created = (await (await post({ product_id: MONTHLY })).json()) as CheckoutResponse;
+    loseRecord(created.checkout_id);
+    await t.control('/_emulator/faults', {
+      path: `/v1/checkouts/${created.checkout_id}`,
+      method: 'GET',
+      status: 500,
+      count: 1,
+    });
+    const failed = await t.fetch(`/api/checkout/${created.checkout_id}`);
+    expect(failed.status).toBe(502);
+    expect(await failed.json()).toMatchObject({ code: 'POLAR_UNAVAILABLE' });
+    const again = await t.fetch(`/api/checkout/${created.checkout_id}`);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ checkout_id: created.checkout_id, status: 'open' });
+  });
+
+  it('asks Polar about at most 30 unknown checkouts per address per minute', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+      statuses.push((await t.fetch(`/api/checkout/${id}`)).status);
+    }
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(404));
+    expect(statuses[30]).toBe(429);
+    // A checkout the kit knows is still answered from its database.
+    const created = (await (await post({ product_id: MONTHLY })).json()) as CheckoutResponse;
+    expect((await t.fetch(`/api/checkout/${created.checkout_id}`)).status).toBe(200);
   });
 });
 
