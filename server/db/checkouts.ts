@@ -59,10 +59,10 @@ export function createCheckoutStore(db: Database) {
   const upsert = db.prepare(`
     INSERT INTO checkouts (id, status, client_secret, url, expires_at, product_id, product_name, amount,
                            total_amount, currency, customer_id, customer_email, external_customer_id,
-                           subscription_id, embed_origin, success_url, created_at, modified_at, version_key, raw)
+                           subscription_id, embed_origin, success_url, created_at, modified_at, version_key)
     VALUES (@id, @status, @client_secret, @url, @expires_at, @product_id, @product_name, @amount,
             @total_amount, @currency, @customer_id, @customer_email, @external_customer_id,
-            @subscription_id, @embed_origin, @success_url, @created_at, @modified_at, @version_key, @raw)
+            @subscription_id, @embed_origin, @success_url, @created_at, @modified_at, @version_key)
     ON CONFLICT (id) DO UPDATE SET
       status = excluded.status, client_secret = excluded.client_secret, url = excluded.url,
       expires_at = excluded.expires_at, product_id = excluded.product_id,
@@ -72,7 +72,7 @@ export function createCheckoutStore(db: Database) {
       external_customer_id = coalesce(excluded.external_customer_id, checkouts.external_customer_id),
       subscription_id = excluded.subscription_id, embed_origin = excluded.embed_origin,
       success_url = excluded.success_url, created_at = excluded.created_at, modified_at = excluded.modified_at,
-      version_key = excluded.version_key, raw = excluded.raw
+      version_key = excluded.version_key
     WHERE excluded.version_key >= checkouts.version_key`);
   const setKey = db.prepare(
     `UPDATE checkouts SET idempotency_key = @key, request_hash = @hash WHERE id = @id AND idempotency_key IS NULL`,
@@ -83,7 +83,7 @@ export function createCheckoutStore(db: Database) {
   const insert = db.transaction(
     (checkout: unknown, options: { idempotencyKey?: string; requestHash?: string }) => {
       const c = parsePolar(polarCheckoutSchema, checkout, 'checkout');
-      upsert.run(toRow(c, checkout, null));
+      upsert.run(toRow(c, null));
       if (options.idempotencyKey === undefined) return;
       const owner = byKey.get(options.idempotencyKey);
       if (owner && owner.id !== c.id) {
@@ -115,7 +115,7 @@ export function createCheckoutStore(db: Database) {
     /** Stores a checkout state from Polar (webhook or refresh) unless a newer one is stored. */
     upsertFromPolar(polarCheckout: unknown, eventTimestamp?: string | null): boolean {
       const c = parsePolar(polarCheckoutSchema, polarCheckout, 'checkout');
-      return upsert.run(toRow(c, polarCheckout, eventTimestamp)).changes > 0;
+      return upsert.run(toRow(c, eventTimestamp)).changes > 0;
     },
     get(id: string): StoredCheckout | null {
       const row = byId.get(id);
@@ -149,9 +149,8 @@ const CHECKOUT_RANK: Record<PolarCheckout['status'], number> = {
   succeeded: 2,
 };
 
-function toRow(c: PolarCheckout, raw: unknown, eventTimestamp: string | null | undefined) {
-  const json = JSON.stringify(raw);
-  return {
+function toRow(c: PolarCheckout, eventTimestamp: string | null | undefined) {
+  const row = {
     id: c.id,
     status: c.status,
     client_secret: c.client_secret,
@@ -170,9 +169,8 @@ function toRow(c: PolarCheckout, raw: unknown, eventTimestamp: string | null | u
     success_url: c.success_url ?? null,
     created_at: canonicalTimestamp(c.created_at),
     modified_at: optionalTimestamp(c.modified_at),
-    version_key: versionKey(c, eventTimestamp, json, CHECKOUT_RANK[c.status]),
-    raw: json,
   };
+  return Object.assign(row, { version_key: versionKey(c, eventTimestamp, row, CHECKOUT_RANK[c.status]) });
 }
 
 function toCheckout(row: CheckoutRow): StoredCheckout {

@@ -30,8 +30,8 @@ export function createCustomerStore(db: Database) {
   // `deleted_at` is sticky: Polar never undeletes, so a late event carrying an older copy of the customer
   // must not bring it back.
   const upsert = db.prepare(`
-    INSERT INTO customers (id, email, external_id, name, deleted_at, created_at, modified_at, version_key, raw)
-    VALUES (@id, @email, @external_id, @name, @deleted_at, @created_at, @modified_at, @version_key, @raw)
+    INSERT INTO customers (id, email, external_id, name, deleted_at, created_at, modified_at, version_key)
+    VALUES (@id, @email, @external_id, @name, @deleted_at, @created_at, @modified_at, @version_key)
     ON CONFLICT (id) DO UPDATE SET
       email = excluded.email,
       external_id = coalesce(excluded.external_id, customers.external_id),
@@ -39,8 +39,7 @@ export function createCustomerStore(db: Database) {
       deleted_at = coalesce(customers.deleted_at, excluded.deleted_at),
       created_at = excluded.created_at,
       modified_at = excluded.modified_at,
-      version_key = excluded.version_key,
-      raw = excluded.raw
+      version_key = excluded.version_key
     WHERE excluded.version_key >= customers.version_key`);
   const markDeleted = db.prepare(
     `UPDATE customers SET deleted_at = coalesce(deleted_at, @deleted_at) WHERE id = @id`,
@@ -68,8 +67,7 @@ export function createCustomerStore(db: Database) {
       options: { embedded?: boolean } = {},
     ): boolean {
       const c = parsePolar(polarCustomerSchema, polarCustomer, 'customer');
-      const json = JSON.stringify(polarCustomer);
-      const info = upsert.run({
+      const row = {
         id: c.id,
         email: c.email ?? null,
         external_id: c.external_id ?? null,
@@ -77,10 +75,9 @@ export function createCustomerStore(db: Database) {
         deleted_at: optionalTimestamp(c.deleted_at),
         created_at: canonicalTimestamp(c.created_at),
         modified_at: optionalTimestamp(c.modified_at),
-        version_key: versionKey(c, eventTimestamp, json, c.deleted_at ? 1 : 0, options),
-        raw: json,
-      });
-      return info.changes > 0;
+      };
+      const version_key = versionKey(c, eventTimestamp, row, c.deleted_at ? 1 : 0, options);
+      return upsert.run(Object.assign(row, { version_key })).changes > 0;
     },
     /** Marks a customer deleted (from `customer.deleted`), at `deletedAt` unless already deleted earlier. */
     markDeleted(id: string, deletedAt: string): void {

@@ -10,10 +10,10 @@ export function createOrderStore(db: Database) {
   const upsert = db.prepare(`
     INSERT INTO orders (id, status, paid, customer_id, product_id, product_name, subscription_id, checkout_id,
                         billing_reason, subtotal_amount, discount_amount, net_amount, tax_amount, total_amount,
-                        refunded_amount, currency, created_at, modified_at, version_key, raw)
+                        refunded_amount, currency, created_at, modified_at, version_key)
     VALUES (@id, @status, @paid, @customer_id, @product_id, @product_name, @subscription_id, @checkout_id,
             @billing_reason, @subtotal_amount, @discount_amount, @net_amount, @tax_amount, @total_amount,
-            @refunded_amount, @currency, @created_at, @modified_at, @version_key, @raw)
+            @refunded_amount, @currency, @created_at, @modified_at, @version_key)
     ON CONFLICT (id) DO UPDATE SET
       status = excluded.status, paid = excluded.paid, customer_id = excluded.customer_id,
       product_id = excluded.product_id, product_name = coalesce(excluded.product_name, orders.product_name),
@@ -23,7 +23,7 @@ export function createOrderStore(db: Database) {
       tax_amount = excluded.tax_amount, total_amount = excluded.total_amount,
       refunded_amount = excluded.refunded_amount, currency = excluded.currency,
       created_at = excluded.created_at, modified_at = excluded.modified_at,
-      version_key = excluded.version_key, raw = excluded.raw
+      version_key = excluded.version_key
     WHERE excluded.version_key >= orders.version_key`);
 
   return {
@@ -33,7 +33,7 @@ export function createOrderStore(db: Database) {
      */
     upsert(polarOrder: unknown, eventTimestamp?: string | null): boolean {
       const o = parsePolar(polarOrderSchema, polarOrder, 'order');
-      return upsert.run(toRow(o, polarOrder, eventTimestamp)).changes > 0;
+      return upsert.run(toRow(o, eventTimestamp)).changes > 0;
     },
   };
 }
@@ -48,9 +48,8 @@ const ORDER_RANK: Record<PolarOrder['status'], number> = {
   refunded: 4,
 };
 
-function toRow(o: PolarOrder, raw: unknown, eventTimestamp: string | null | undefined) {
-  const json = JSON.stringify(raw);
-  return {
+function toRow(o: PolarOrder, eventTimestamp: string | null | undefined) {
+  const row = {
     id: o.id,
     status: o.status,
     paid: o.paid ? 1 : 0,
@@ -69,7 +68,6 @@ function toRow(o: PolarOrder, raw: unknown, eventTimestamp: string | null | unde
     currency: o.currency,
     created_at: canonicalTimestamp(o.created_at),
     modified_at: optionalTimestamp(o.modified_at),
-    version_key: versionKey(o, eventTimestamp, json, ORDER_RANK[o.status]),
-    raw: json,
   };
+  return Object.assign(row, { version_key: versionKey(o, eventTimestamp, row, ORDER_RANK[o.status]) });
 }

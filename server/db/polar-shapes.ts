@@ -3,7 +3,7 @@ import { normalizeTimestamp } from './timestamps.js';
 
 /*
  * The parts of Polar's objects (API version 2026-10, polar-reference.md section 5) that the kit stores.
- * Only the fields the kit reads are checked; everything else is kept verbatim in the `raw` column.
+ * Only the fields the kit reads are checked; the whole delivery is kept byte for byte in `webhook_events.payload`.
  * SDK 1.x does not validate responses and webhooks carry whatever the sender wrote, so this is the
  * kit's guard against data it cannot store.
  */

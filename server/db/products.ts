@@ -51,15 +51,15 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
   const generation = generationOf(db);
   const upsert = db.prepare(`
     INSERT INTO products (id, name, description, visibility, is_recurring, recurring_interval, is_archived,
-                          prices, benefits, metadata, created_at, modified_at, version_key, raw)
+                          prices, benefits, metadata, created_at, modified_at, version_key)
     VALUES (@id, @name, @description, @visibility, @is_recurring, @recurring_interval, @is_archived,
-            @prices, @benefits, @metadata, @created_at, @modified_at, @version_key, @raw)
+            @prices, @benefits, @metadata, @created_at, @modified_at, @version_key)
     ON CONFLICT (id) DO UPDATE SET
       name = excluded.name, description = excluded.description, visibility = excluded.visibility,
       is_recurring = excluded.is_recurring, recurring_interval = excluded.recurring_interval,
       is_archived = excluded.is_archived, prices = excluded.prices, benefits = excluded.benefits,
       metadata = excluded.metadata, created_at = excluded.created_at, modified_at = excluded.modified_at,
-      version_key = excluded.version_key, raw = excluded.raw
+      version_key = excluded.version_key
     WHERE excluded.version_key >= products.version_key`);
   const allIds = db.prepare<[], { id: string }>(`SELECT id FROM products`);
   const remove = db.prepare(`DELETE FROM products WHERE id = ?`);
@@ -80,7 +80,7 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
 
   function write(product: unknown, eventTimestamp: string | null | undefined): boolean {
     const p = parsePolar(polarProductSchema, product, 'product');
-    const written = upsert.run(toRow(p, product, eventTimestamp)).changes > 0;
+    const written = upsert.run(toRow(p, eventTimestamp)).changes > 0;
     if (written) generation.value++;
     return written;
   }
@@ -90,7 +90,7 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
     for (const product of products) {
       const p = parsePolar(polarProductSchema, product, 'product');
       keep.add(p.id);
-      upsert.run(toRow(p, product, null));
+      upsert.run(toRow(p, null));
     }
     for (const { id } of allIds.all()) if (!keep.has(id)) remove.run(id);
     setRefreshed.run({ at: canonicalTimestamp(now().toISOString()) });
@@ -157,14 +157,13 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
   };
 }
 
-function toRow(p: PolarProduct, raw: unknown, eventTimestamp: string | null | undefined) {
-  const json = JSON.stringify(raw);
+function toRow(p: PolarProduct, eventTimestamp: string | null | undefined) {
   const benefits: Benefit[] = (p.benefits ?? []).map((b) => ({
     id: b.id,
     type: b.type,
     description: b.description ?? '',
   }));
-  return {
+  const row = {
     id: p.id,
     name: p.name,
     description: p.description ?? null,
@@ -177,9 +176,8 @@ function toRow(p: PolarProduct, raw: unknown, eventTimestamp: string | null | un
     metadata: JSON.stringify(p.metadata ?? {}),
     created_at: canonicalTimestamp(p.created_at),
     modified_at: optionalTimestamp(p.modified_at),
-    version_key: versionKey(p, eventTimestamp, json, 0),
-    raw: json,
   };
+  return Object.assign(row, { version_key: versionKey(p, eventTimestamp, row, 0) });
 }
 
 function toPrice(price: PolarPrice): Price {

@@ -8,15 +8,15 @@ export type RefundStore = ReturnType<typeof createRefundStore>;
 export function createRefundStore(db: Database) {
   const upsert = db.prepare(`
     INSERT INTO refunds (id, order_id, subscription_id, customer_id, status, reason, amount, tax_amount, currency,
-                         revoke_benefits, created_at, modified_at, version_key, raw)
+                         revoke_benefits, created_at, modified_at, version_key)
     VALUES (@id, @order_id, @subscription_id, @customer_id, @status, @reason, @amount, @tax_amount, @currency,
-            @revoke_benefits, @created_at, @modified_at, @version_key, @raw)
+            @revoke_benefits, @created_at, @modified_at, @version_key)
     ON CONFLICT (id) DO UPDATE SET
       order_id = excluded.order_id, subscription_id = excluded.subscription_id,
       customer_id = excluded.customer_id, status = excluded.status, reason = excluded.reason,
       amount = excluded.amount, tax_amount = excluded.tax_amount, currency = excluded.currency,
       revoke_benefits = excluded.revoke_benefits, created_at = excluded.created_at,
-      modified_at = excluded.modified_at, version_key = excluded.version_key, raw = excluded.raw
+      modified_at = excluded.modified_at, version_key = excluded.version_key
     WHERE excluded.version_key >= refunds.version_key`);
 
   return {
@@ -26,8 +26,7 @@ export function createRefundStore(db: Database) {
      */
     upsert(polarRefund: unknown, eventTimestamp?: string | null): boolean {
       const r = parsePolar(polarRefundSchema, polarRefund, 'refund');
-      const json = JSON.stringify(polarRefund);
-      const info = upsert.run({
+      const row = {
         id: r.id,
         order_id: r.order_id,
         subscription_id: r.subscription_id ?? null,
@@ -40,10 +39,9 @@ export function createRefundStore(db: Database) {
         revoke_benefits: r.revoke_benefits ? 1 : 0,
         created_at: canonicalTimestamp(r.created_at),
         modified_at: optionalTimestamp(r.modified_at),
-        version_key: versionKey(r, eventTimestamp, json, r.status === 'pending' ? 0 : 1),
-        raw: json,
-      });
-      return info.changes > 0;
+      };
+      const version_key = versionKey(r, eventTimestamp, row, r.status === 'pending' ? 0 : 1);
+      return upsert.run(Object.assign(row, { version_key })).changes > 0;
     },
   };
 }

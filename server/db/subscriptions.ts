@@ -11,11 +11,11 @@ export function createSubscriptionStore(db: Database) {
     INSERT INTO subscriptions (id, status, customer_id, product_id, checkout_id, amount, currency,
                                recurring_interval, current_period_start, current_period_end, cancel_at_period_end,
                                canceled_at, started_at, ends_at, ended_at, past_due_at, created_at, modified_at,
-                               version_key, raw)
+                               version_key)
     VALUES (@id, @status, @customer_id, @product_id, @checkout_id, @amount, @currency,
             @recurring_interval, @current_period_start, @current_period_end, @cancel_at_period_end,
             @canceled_at, @started_at, @ends_at, @ended_at, @past_due_at, @created_at, @modified_at,
-            @version_key, @raw)
+            @version_key)
     ON CONFLICT (id) DO UPDATE SET
       status = excluded.status, customer_id = excluded.customer_id, product_id = excluded.product_id,
       checkout_id = coalesce(excluded.checkout_id, subscriptions.checkout_id), amount = excluded.amount,
@@ -24,7 +24,7 @@ export function createSubscriptionStore(db: Database) {
       cancel_at_period_end = excluded.cancel_at_period_end, canceled_at = excluded.canceled_at,
       started_at = excluded.started_at, ends_at = excluded.ends_at, ended_at = excluded.ended_at,
       past_due_at = excluded.past_due_at, created_at = excluded.created_at, modified_at = excluded.modified_at,
-      version_key = excluded.version_key, raw = excluded.raw
+      version_key = excluded.version_key
     WHERE excluded.version_key >= subscriptions.version_key`);
 
   return {
@@ -40,19 +40,17 @@ export function createSubscriptionStore(db: Database) {
       options: { embedded?: boolean } = {},
     ): boolean {
       const s = parsePolar(polarSubscriptionSchema, polarSubscription, 'subscription');
-      return upsert.run(toRow(s, polarSubscription, eventTimestamp, options)).changes > 0;
+      return upsert.run(toRow(s, eventTimestamp, options)).changes > 0;
     },
   };
 }
 
 function toRow(
   s: PolarSubscription,
-  raw: unknown,
   eventTimestamp: string | null | undefined,
   options: { embedded?: boolean },
 ) {
-  const json = JSON.stringify(raw);
-  return {
+  const row = {
     id: s.id,
     status: s.status,
     customer_id: s.customer_id,
@@ -71,7 +69,6 @@ function toRow(
     past_due_at: optionalTimestamp(s.past_due_at),
     created_at: canonicalTimestamp(s.created_at),
     modified_at: optionalTimestamp(s.modified_at),
-    version_key: versionKey(s, eventTimestamp, json, 0, options),
-    raw: json,
   };
+  return Object.assign(row, { version_key: versionKey(s, eventTimestamp, row, 0, options) });
 }

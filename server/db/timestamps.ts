@@ -65,8 +65,9 @@ const EMBEDDED = '-';
  * 3. where the copy came from: a copy embedded in another object's event loses to the object's own event and
  *    to a read from the API (it may only fill in a row that is missing or older); then the envelope timestamp
  *    of the event that carried it (lowest when it came from the API);
- * 4. a digest of the JSON, so that two different copies stamped with the same instant still resolve the same
- *    way every time.
+ * 4. a digest of the state as the kit stores it (`state`: the row's other columns), so that two different
+ *    copies stamped with the same instant still resolve the same way every time (two copies that differ only in
+ *    fields the kit does not store write the same row, so either may win).
  *
  * Polar stamps every change with a new microsecond `modified_at`, so step 1 decides between two states of an
  * object; steps 3 and 4 only break ties between copies of one state (or of a sender with a coarse clock).
@@ -74,13 +75,14 @@ const EMBEDDED = '-';
 export function versionKey(
   object: { created_at: string; modified_at?: string | null },
   eventTimestamp: string | null | undefined,
-  json: string,
+  state: object,
   rank = 0,
   options: { embedded?: boolean } = {},
 ): string {
   const changed = canonicalTimestamp(object.modified_at ?? object.created_at);
   const sent = eventTimestamp ? canonicalTimestamp(eventTimestamp) : NO_EVENT;
   const source = options.embedded ? `${EMBEDDED}${sent}` : sent;
-  const digest = createHash('sha256').update(json).digest('hex').slice(0, 16);
+  // The row's few hundred bytes, not the whole Polar object: JSON keeps null, numbers and text apart.
+  const digest = createHash('sha256').update(JSON.stringify(state)).digest('hex').slice(0, 16);
   return `${changed}|${rank}|${source}|${digest}`;
 }

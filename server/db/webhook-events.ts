@@ -28,12 +28,32 @@ type WebhookEventRow = {
   processed_at: string | null;
 };
 
+/** A delivery applied (`processed`) or stored without applying (`ignored`, an event type the kit does not know). */
+export type DeliveryOutcome = {
+  webhookId: string;
+  type: string;
+  eventTimestamp: string | null;
+  payload: string;
+  status: 'processed' | 'ignored';
+  receivedAt: string;
+  processedAt: string;
+};
+
 export type WebhookEventStore = ReturnType<typeof createWebhookEventStore>;
 
 /** Repository of webhook deliveries: the de-duplication record (`webhook_id` UNIQUE) and the raw payloads. */
 export function createWebhookEventStore(db: Database) {
   const byId = db.prepare<[string], WebhookEventRow>(`SELECT * FROM webhook_events WHERE webhook_id = ?`);
-  // A first delivery, or the retry of a failed one: the attempt counter goes up either way.
+  // A first delivery, or the retry of a failed one (the attempt counter goes up); any other repeat changes
+  // nothing, which is how a duplicate is told apart without reading the row first.
+  const recordDelivery = db.prepare(`
+    INSERT INTO webhook_events (webhook_id, type, event_timestamp, payload, status, error, attempts, received_at, processed_at)
+    VALUES (@webhook_id, @type, @event_timestamp, @payload, @status, NULL, 1, @received_at, @processed_at)
+    ON CONFLICT (webhook_id) DO UPDATE SET
+      status = excluded.status, error = NULL, attempts = webhook_events.attempts + 1,
+      processed_at = excluded.processed_at
+    WHERE webhook_events.status = 'failed'`);
+  // A replay: the stored event is applied again, whatever its status was.
   const recordOutcome = db.prepare(`
     INSERT INTO webhook_events (webhook_id, type, event_timestamp, payload, status, error, attempts, received_at, processed_at)
     VALUES (@webhook_id, @type, @event_timestamp, @payload, @status, NULL, 1, @received_at, @processed_at)
@@ -56,25 +76,17 @@ export function createWebhookEventStore(db: Database) {
       const row = byId.get(webhookId);
       return row ? toRecord(row) : null;
     },
-    /** Records a delivery as processed or ignored (inside the transaction that applies it). */
-    recordOutcome(event: {
-      webhookId: string;
-      type: string;
-      eventTimestamp: string | null;
-      payload: string;
-      status: 'processed' | 'ignored';
-      receivedAt: string;
-      processedAt: string;
-    }): void {
-      recordOutcome.run({
-        webhook_id: event.webhookId,
-        type: event.type,
-        event_timestamp: event.eventTimestamp,
-        payload: event.payload,
-        status: event.status,
-        received_at: event.receivedAt,
-        processed_at: event.processedAt,
-      });
+    /**
+     * Records a new delivery, or the retry of a failed one, as processed or ignored (inside the transaction
+     * that applies it). Returns `false`, writing nothing, when the `webhook-id` is already processed or
+     * ignored: a duplicate.
+     */
+    recordDelivery(event: DeliveryOutcome): boolean {
+      return recordDelivery.run(outcomeParams(event)).changes > 0;
+    },
+    /** Records a replayed delivery as processed or ignored (inside the transaction that applies it). */
+    recordOutcome(event: DeliveryOutcome): void {
+      recordOutcome.run(outcomeParams(event));
     },
     /** Records that applying a delivery failed, with the error, so a retry or a replay can re-apply it. */
     recordFailure(event: {
@@ -98,6 +110,18 @@ export function createWebhookEventStore(db: Database) {
     list(options: { status?: WebhookEventStatus; limit?: number } = {}): WebhookEventRecord[] {
       return list.all({ status: options.status ?? null, limit: options.limit ?? 100 }).map(toRecord);
     },
+  };
+}
+
+function outcomeParams(event: DeliveryOutcome) {
+  return {
+    webhook_id: event.webhookId,
+    type: event.type,
+    event_timestamp: event.eventTimestamp,
+    payload: event.payload,
+    status: event.status,
+    received_at: event.receivedAt,
+    processed_at: event.processedAt,
   };
 }
 

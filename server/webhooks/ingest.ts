@@ -133,19 +133,19 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     failureRecorded?: boolean;
   };
 
-  function applyOne(d: Delivery): Outcome {
-    const existing = events.find(d.webhookId);
-    if (existing && existing.status !== 'failed') return 'duplicate';
+  function applyOne(d: Delivery, processedAt: string): Outcome {
     const known = isKnownEventType(d.event.type);
-    events.recordOutcome({
+    // The insert itself finds a duplicate (a `webhook-id` already processed or ignored): nothing is written.
+    const recorded = events.recordDelivery({
       webhookId: d.webhookId,
       type: d.event.type,
       eventTimestamp: d.at,
       payload: d.body,
       status: known ? 'processed' : 'ignored',
       receivedAt: d.receivedAt,
-      processedAt: now().toISOString(),
+      processedAt,
     });
+    if (!recorded) return 'duplicate';
     if (known) applier.apply(d.event as PolarWebhookEvent & { type: KnownEventType }, d.at);
     return known ? 'processed' : 'ignored';
   }
@@ -154,9 +154,10 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
   const ingestOne = db.transaction(applyOne);
 
   const batch = db.transaction((items: Queued[]): void => {
+    const processedAt = now().toISOString();
     for (const item of items) {
       try {
-        item.outcome = ingestOne(item.delivery);
+        item.outcome = ingestOne(item.delivery, processedAt);
       } catch (error) {
         // SQLite itself may have ended the whole transaction (a full disk, an I/O error): then nothing of
         // this batch is applied, and carrying on would commit the rest one statement at a time.
