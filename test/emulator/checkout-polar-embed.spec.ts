@@ -1,27 +1,25 @@
 /**
  * The published `@polar-sh/checkout` embed driving the emulator's hosted page. The embed only accepts messages
- * from `https://sandbox.polar.sh`, so the emulator runs with that public URL, is served over HTTPS (a throwaway
- * self-signed certificate), and the test browser resolves `sandbox.polar.sh` to it (polar-reference.md 7.6,
- * option 1, Chromium's host resolver rules): the page's real origin is then Polar's, nothing in the embed or the
- * page is patched, and the page's event stream is a real streamed response (Playwright's `route.fulfill` can
- * only answer with a complete body, so a stream cannot go through it).
+ * from `https://sandbox.polar.sh`, so the emulator runs with that public URL and the test browser reaches that
+ * origin at the emulator over HTTPS (test/helpers/polar-origin.ts): the page's real origin is then Polar's, nothing
+ * in the embed or the page is patched, and the page's event stream streams.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect, test as base, type Browser } from '@playwright/test';
 import { startEmulator } from '../helpers/emulator.js';
 import { emulatorRest, type Json } from '../helpers/emulator-rest.js';
+import {
+  launchWithPolarFront,
+  POLAR_SANDBOX_ORIGIN as POLAR_SANDBOX,
+  startPolarFront,
+  type PolarFront,
+} from '../helpers/polar-origin.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
-const POLAR_SANDBOX = 'https://sandbox.polar.sh';
 const EMBED_SCRIPT = createRequire(import.meta.url).resolve('@polar-sh/checkout/embed');
 
 /** The merchant page: loads the published embed script and opens the checkout given in `?url=`. */
@@ -45,17 +43,12 @@ const MERCHANT_PAGE = `<!doctype html>
 let emulator: Emulator;
 let merchant: http.Server;
 let merchantOrigin: string;
-let polarFront: https.Server;
-let certificate: { key: string; cert: string };
+let polarFront: PolarFront;
 
-/** `page` in a browser that resolves sandbox.polar.sh to the emulator's HTTPS front, started for each test. */
+/** `page` in a browser that reaches sandbox.polar.sh at this test's emulator. */
 const test = base.extend<{ polarBrowser: Browser }>({
   polarBrowser: async ({ playwright, launchOptions }, use) => {
-    const port = (polarFront.address() as AddressInfo).port;
-    const browser = await playwright.chromium.launch({
-      ...launchOptions,
-      args: [...(launchOptions.args ?? []), `--host-resolver-rules=MAP sandbox.polar.sh 127.0.0.1:${port}`],
-    });
+    const browser = await launchWithPolarFront(playwright, launchOptions, polarFront);
     await use(browser);
     await browser.close();
   },
@@ -66,45 +59,9 @@ const test = base.extend<{ polarBrowser: Browser }>({
   },
 });
 
-test.beforeAll(() => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'polar-kit-cert-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=sandbox.polar.sh',
-        '-addext',
-        'subjectAltName=DNS:sandbox.polar.sh',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    certificate = {
-      key: readFileSync(path.join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 test.beforeEach(async () => {
   emulator = await startEmulator({ publicUrl: POLAR_SANDBOX });
-  polarFront = https.createServer(certificate, emulator.app);
-  await new Promise<void>((resolve) => polarFront.listen(0, '127.0.0.1', resolve));
+  polarFront = await startPolarFront(emulator.app);
   const script = await readFile(EMBED_SCRIPT.replace(/embed\.(c?js|mjs)$/, 'embed.global.js'), 'utf8');
   merchant = http.createServer((req, res) => {
     if (req.url === '/embed.global.js') {
@@ -123,10 +80,7 @@ test.beforeEach(async () => {
 
 test.afterEach(async () => {
   await new Promise((resolve) => merchant?.close(resolve));
-  await new Promise<void>((resolve) => {
-    polarFront.close(() => resolve());
-    polarFront.closeAllConnections();
-  });
+  await polarFront?.close();
   await emulator?.close();
 });
 

@@ -5,9 +5,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { expect, test, type FrameLocator, type Page } from '@playwright/test';
+import { expect, test, type Browser, type FrameLocator, type Page } from '@playwright/test';
 import { createApp } from '../../server/http/app.js';
 import { createSilentLogger } from '../../server/logger.js';
+import { launchWithPolarFront, startPolarFront, type PolarFront } from '../helpers/polar-origin.js';
 import { startTestKit, type TestKit } from '../helpers/test-kit.js';
 import {
   ensureWidgetBuilt,
@@ -264,61 +265,76 @@ test.describe('a catalog in several currencies, with HTML characters in names', 
 
 test.describe('buying through Polar’s official embed', () => {
   let shop: Shop;
+  let front: PolarFront;
+  // The browser reaches "https://sandbox.polar.sh" at the emulator (over HTTPS, so the hosted page's event stream
+  // streams), and the embed's origin check passes for real.
+  const polarTest = test.extend<{ polarBrowser: Browser }>({
+    polarBrowser: async ({ playwright, launchOptions }, use) => {
+      const browser = await launchWithPolarFront(playwright, launchOptions, front);
+      await use(browser);
+      await browser.close();
+    },
+    page: async ({ polarBrowser }, use) => {
+      const context = await polarBrowser.newContext({ ignoreHTTPSErrors: true });
+      await use(await context.newPage());
+      await context.close();
+    },
+  });
   test.beforeAll(async () => {
     shop = await openShop({ emulator: { publicUrl: SANDBOX } });
+    front = await startPolarFront(shop.kit.emulator.app);
   });
-  test.afterAll(async () => shop?.close());
+  test.afterAll(async () => {
+    await front?.close();
+    await shop?.close();
+  });
 
-  test('drives the real @polar-sh/checkout embed when the checkout is on Polar’s origin', async ({
-    page,
-    context,
-  }) => {
-    // The browser reaches "https://sandbox.polar.sh" at the emulator, so the embed's origin check passes for real.
-    const emulatorUrl = shop.kit.emulator.url.replace(/\/$/, '');
-    await context.route(`${SANDBOX}/**`, async (route) => {
-      const response = await route.fetch({ url: route.request().url().replace(SANDBOX, emulatorUrl) });
-      await route.fulfill({ response });
-    });
-    await recordEvents(page);
-    const requested: string[] = [];
-    page.on('request', (request) => requested.push(request.url()));
-    await page.goto(`${shop.site.url}/pricing.html`);
-    await page.evaluate(() =>
-      document.addEventListener('polar-checkout-success', (event) => event.preventDefault()),
-    );
-    await page.getByRole('button', { name: 'Buy now', description: 'Lifetime License' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Checkout' });
-    await expect(dialog).toBeFocused();
-    const frame = dialogFrame(page);
-    await expect(frame.getByRole('heading', { name: 'Lifetime License' })).toBeVisible();
-    // The embed module was loaded lazily from beside the widget, and its frame sits inside our dialog.
-    expect(requested.some((url) => /\/widget\/polar-checkout-embed-[0-9a-f]{10}\.js$/.test(url))).toBe(true);
-    const src = new URL((await page.locator('polar-checkout-dialog iframe').getAttribute('src'))!);
-    expect(src.origin).toBe(SANDBOX);
-    expect(src.searchParams.get('embed_origin')).toBe(shop.site.url);
-    // `loaded` came through the embed: the loading message is gone and the page is not locked by the embed.
-    await expect(page.locator('polar-checkout-dialog [part="status"]')).toBeHidden();
-    await expect(page.locator('main')).toHaveAttribute('inert', '');
-    await pay(frame, 'embed@example.com');
-    await expect
-      .poll(async () => (await events(page)).map((e) => e.type), { timeout: 15_000 })
-      .toContain('polar-checkout-success');
-    const fired = await events(page);
-    expect(fired.find((e) => e.type === 'polar-checkout-open')?.detail).toMatchObject({ mode: 'embed' });
-    expect(fired.map((e) => e.type)).toContain('polar-checkout-confirmed');
-    expect(fired.find((e) => e.type === 'polar-checkout-success')?.detail).toMatchObject({
-      order: { paid: true, product_id: LIFETIME },
-    });
-    const spinnerStyle = () =>
-      page.evaluate(() =>
-        [...document.querySelectorAll('style')].some((s) => s.textContent?.includes('polar-loader')),
+  polarTest(
+    'drives the real @polar-sh/checkout embed when the checkout is on Polar’s origin',
+    async ({ page }) => {
+      await recordEvents(page);
+      const requested: string[] = [];
+      page.on('request', (request) => requested.push(request.url()));
+      await page.goto(`${shop.site.url}/pricing.html`);
+      await page.evaluate(() =>
+        document.addEventListener('polar-checkout-success', (event) => event.preventDefault()),
       );
-    expect(await spinnerStyle()).toBe(true);
-    await page.getByRole('button', { name: 'Close checkout' }).click();
-    await expect(dialog).toHaveCount(0);
-    await expect(page.locator('iframe')).toHaveCount(0);
-    await expect(page.locator('body')).not.toHaveClass(/polar-no-scroll/);
-    expect(await spinnerStyle()).toBe(false);
-    await expect(page.locator('main')).not.toHaveAttribute('inert');
-  });
+      await page.getByRole('button', { name: 'Buy now', description: 'Lifetime License' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Checkout' });
+      await expect(dialog).toBeFocused();
+      const frame = dialogFrame(page);
+      await expect(frame.getByRole('heading', { name: 'Lifetime License' })).toBeVisible();
+      // The embed module was loaded lazily from beside the widget, and its frame sits inside our dialog.
+      expect(requested.some((url) => /\/widget\/polar-checkout-embed-[0-9a-f]{10}\.js$/.test(url))).toBe(
+        true,
+      );
+      const src = new URL((await page.locator('polar-checkout-dialog iframe').getAttribute('src'))!);
+      expect(src.origin).toBe(SANDBOX);
+      expect(src.searchParams.get('embed_origin')).toBe(shop.site.url);
+      // `loaded` came through the embed: the loading message is gone and the page is not locked by the embed.
+      await expect(page.locator('polar-checkout-dialog [part="status"]')).toBeHidden();
+      await expect(page.locator('main')).toHaveAttribute('inert', '');
+      await pay(frame, 'embed@example.com');
+      await expect
+        .poll(async () => (await events(page)).map((e) => e.type), { timeout: 15_000 })
+        .toContain('polar-checkout-success');
+      const fired = await events(page);
+      expect(fired.find((e) => e.type === 'polar-checkout-open')?.detail).toMatchObject({ mode: 'embed' });
+      expect(fired.map((e) => e.type)).toContain('polar-checkout-confirmed');
+      expect(fired.find((e) => e.type === 'polar-checkout-success')?.detail).toMatchObject({
+        order: { paid: true, product_id: LIFETIME },
+      });
+      const spinnerStyle = () =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('style')].some((s) => s.textContent?.includes('polar-loader')),
+        );
+      expect(await spinnerStyle()).toBe(true);
+      await page.getByRole('button', { name: 'Close checkout' }).click();
+      await expect(dialog).toHaveCount(0);
+      await expect(page.locator('iframe')).toHaveCount(0);
+      await expect(page.locator('body')).not.toHaveClass(/polar-no-scroll/);
+      expect(await spinnerStyle()).toBe(false);
+      await expect(page.locator('main')).not.toHaveAttribute('inert');
+    },
+  );
 });
