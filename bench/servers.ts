@@ -2,10 +2,11 @@
  * One server under test per process, so the load generator (the bench runner) never shares an event loop with
  * it: `node --import tsx bench/servers.ts '<json ServerSpec>'`. Prints `{"url": ...}` on one line once it listens.
  *
- * - `kit`: the kit as `polar-kit start` runs it (`createKit` + `createApp`, info-level request log written to
- *   /dev/null, SQLite WAL with the default `synchronous=FULL`), against an emulator URL.
- * - `kit-db`: the same webhook stack (request id, request log, helmet, the kit's webhook route and ingest) over
- *   `openDatabase({ synchronous })`, to compare `FULL` and `NORMAL` on one code path.
+ * - `kit`: the kit as `polar-kit start` runs it (`createKit` + `createKitListener`: webhook deliveries dispatched
+ *   to the kit's webhook handler ahead of the browser middleware, info-level request log written to /dev/null,
+ *   SQLite WAL with the default `synchronous=FULL`), against an emulator URL.
+ * - `kit-db`: the same webhook stack (`createKitListener` dispatching to the kit's webhook handler, request id,
+ *   request log, ingest) over `openDatabase({ synchronous })`, to compare `FULL` and `NORMAL` on one code path.
  * - `bare`: `node:http` that only verifies with `standardwebhooks` and stores nothing (the ceiling).
  * - `polar-express`: `@polar-sh/express`'s `Webhooks` handler, as Polar documents it, storing nothing.
  * - `express-products`: a bare Express handler answering `GET /api/products` with a fixed JSON file.
@@ -44,7 +45,7 @@ async function start(spec: ServerSpec): Promise<string> {
   switch (spec.kind) {
     case 'kit': {
       const { createKit } = await import('../server/index.js');
-      const { createApp } = await import('../server/http/app.js');
+      const { createKitListener } = await import('../server/http/app.js');
       const logger = await kitLogger();
       const kit = createKit({
         accessToken: 'polar_oat_bench_token',
@@ -58,14 +59,19 @@ async function start(spec: ServerSpec): Promise<string> {
         checkoutLimitPerMinute: 1_000_000,
       });
       return listen(
-        createApp({ api: kit.router, logger, ...(spec.distDir ? { distDir: spec.distDir } : {}) }),
+        createKitListener({
+          api: kit.router,
+          webhooks: kit.webhookHandler,
+          logger,
+          ...(spec.distDir ? { distDir: spec.distDir } : {}),
+        }),
       );
     }
     case 'kit-db': {
       const { openDatabase } = await import('../server/db/open.js');
       const { createWebhookIngest } = await import('../server/webhooks/ingest.js');
-      const { webhooksRouter } = await import('../server/http/routes/webhooks.js');
-      const { createApp } = await import('../server/http/app.js');
+      const { webhookListener, webhooksRouter } = await import('../server/http/routes/webhooks.js');
+      const { createKitListener } = await import('../server/http/app.js');
       const { requestId } = await import('../server/http/request-id.js');
       const { notFound, problemHandler } = await import('../server/http/problem-handler.js');
       const logger = await kitLogger();
@@ -82,15 +88,16 @@ async function start(spec: ServerSpec): Promise<string> {
           batches.max = Math.max(batches.max, size);
         },
       });
+      const webhooks = webhookListener({ ingest });
       const api = Router();
       api.get('/_bench/batches', (_req, res) => {
         res.json(batches);
       });
       api.use(requestId);
-      api.use(webhooksRouter({ ingest }));
+      api.use(webhooksRouter({ listener: webhooks }));
       api.use(notFound);
       api.use(problemHandler(logger));
-      return listen(createApp({ api, logger }));
+      return listen(createKitListener({ api, webhooks, logger }));
     }
     case 'bare': {
       const verifier = new Webhook(spec.secret.replace(/^whsec_/, ''));

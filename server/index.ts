@@ -23,7 +23,8 @@ import { openapiRouter } from './http/routes/openapi.js';
 import { statsRouter } from './http/routes/stats.js';
 import { usageRouter } from './http/routes/usage.js';
 import { webhookEventsRouter } from './http/routes/webhook-events.js';
-import { webhooksRouter } from './http/routes/webhooks.js';
+import { webhookListener, webhooksRouter } from './http/routes/webhooks.js';
+import type { WebhookListener } from './http/routes/webhooks.js';
 import { createSilentLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { createPolarGateway } from './polar/gateway.js';
@@ -39,6 +40,7 @@ import type { WebhookHooks, WebhookIngest } from './webhooks/ingest.js';
 
 export type { IdentifyCustomer } from './http/routes/checkout.js';
 export type { WebhookHooks } from './webhooks/ingest.js';
+export type { WebhookListener } from './http/routes/webhooks.js';
 export type { Logger } from './logger.js';
 export type { ReconcileCounts, ReconcileReport, ReconcileRunOptions } from './reconcile.js';
 
@@ -106,6 +108,12 @@ export type KitOptions = WebhookHooks & {
 export type Kit = {
   /** Mount with `app.use('/api', kit.router)`. */
   router: Router;
+  /**
+   * The router's `POST /webhooks/polar` handler as a plain Node listener `(req, res, next)`, for a server that
+   * dispatches Polar's deliveries ahead of its own middleware (the standalone kit does); `next` receives the
+   * errors, for a problem response. The request's body must not have been read.
+   */
+  webhookHandler: WebhookListener;
   /** What the customer (external id, Polar customer id or email) has access to now; `null` if unknown. */
   access(key: string): AccessResponse | null;
   /** The customer's orders, newest first. */
@@ -209,6 +217,7 @@ export function createKit(options: KitOptions): Kit {
   let reconciler: Reconciler;
   let reconcileSchedule: { stop(): Promise<void> } | null = null;
   let ingest: WebhookIngest;
+  let webhookHandler: WebhookListener;
   try {
     const products = createProductStore(db);
     const checkouts = createCheckoutStore(db);
@@ -225,6 +234,7 @@ export function createKit(options: KitOptions): Kit {
       if (typeof hook === 'function') (hooks as Record<string, unknown>)[name] = hook;
     }
     ingest = createWebhookIngest({ db, secret: options.webhookSecret, logger, hooks });
+    webhookHandler = webhookListener({ ingest });
     const checkDatabase = db.prepare('SELECT 1');
     outbox = createUsageOutbox(db);
     flusher = createUsageFlusher({ outbox, gateway, logger, ...options.usageFlush });
@@ -265,7 +275,7 @@ export function createKit(options: KitOptions): Kit {
         customerIdOf: (key) => queries.access(key)?.customer_id ?? null,
         returnUrl: publicUrl,
       },
-      webhooks: webhooksRouter({ ingest }),
+      webhooks: webhooksRouter({ listener: webhookHandler }),
       ownBodyRoutes: [usageRouter({ adminToken, outbox, onAccepted: () => flusher.wake() })],
       services: [
         licenseKeysRouter({
@@ -300,6 +310,7 @@ export function createKit(options: KitOptions): Kit {
   let closed = false;
   return {
     router,
+    webhookHandler,
     access: (key) => queries.access(key),
     orders: (email) => queries.ordersByEmail(email),
     refreshProducts: () => catalog.refresh(),

@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import type { Config } from './config.js';
-import { createApp } from './http/app.js';
+import { createKitListener } from './http/app.js';
 import { createKit } from './index.js';
 import type { Kit, KitOptions } from './index.js';
 import { createLogger } from './logger.js';
@@ -114,8 +114,9 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
     logger,
     ...options.kitOptions,
   });
-  const app = createApp({
+  const listener = createKitListener({
     api: kit.router,
+    webhooks: kit.webhookHandler,
     logger,
     distDir: options.distDir ?? DIST_DIR,
     trustProxy: config.proxy.trust,
@@ -125,7 +126,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Stand
   try {
     // Not `app.listen`: Express 5 calls its callback on failure too, which would hide EADDRINUSE.
     server = await new Promise<Server>((resolve, reject) => {
-      const s = createServer(app);
+      const s = createServer(listener);
       s.once('error', reject);
       s.listen(config.http.port, config.http.host, () => {
         s.off('error', reject);

@@ -36,13 +36,15 @@ export type ApiRouterDeps = {
 };
 
 /**
- * The kit's API as one Express router, meant for `app.use('/api', router)`: request ids, CORS limited to the
- * allowed origins, the webhook route on raw bytes, JSON bodies with a size limit, the routes, and problem
+ * The kit's API as one Express router, meant for `app.use('/api', router)`: request ids, the webhook route on
+ * raw bytes, CORS limited to the allowed origins, JSON bodies with a size limit, the routes, and problem
  * responses for every error (including unknown `/api` paths), whatever app it is mounted in.
  */
 export function createApiRouter(deps: ApiRouterDeps): Router {
   const router = Router();
   router.use(requestId);
+  // Polar's deliveries come from a server, not a browser: ahead of CORS and the routes below.
+  router.use(deps.webhooks);
   router.use(
     cors({
       origin: (origin, callback) => callback(null, origin !== undefined && deps.origins.allows(origin)),
@@ -54,7 +56,6 @@ export function createApiRouter(deps: ApiRouterDeps): Router {
   );
   // The most requested route, with no body to parse: ahead of the routes below, so it skips their matching.
   router.get('/products', productsHandler({ catalog: deps.catalog }));
-  router.use(deps.webhooks);
   for (const route of deps.ownBodyRoutes ?? []) router.use(route);
   router.use(
     express.json({ limit: deps.jsonLimit ?? '16kb', type: ['application/json', 'application/*+json'] }),

@@ -1,14 +1,18 @@
 import { existsSync } from 'node:fs';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import path from 'node:path';
 import express from 'express';
 import type { Express, Router } from 'express';
 import helmet from 'helmet';
 import type { TrustProxy } from '../config.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { translateHttpErrors } from './http-errors.js';
 import { notFound, problemHandler } from './problem-handler.js';
-import { requestId } from './request-id.js';
-import { requestLog } from './request-log.js';
+import { assignRequestId, requestId } from './request-id.js';
+import { requestLog, requestLogger } from './request-log.js';
+import { WEBHOOK_ROUTE } from './routes/webhooks.js';
+import type { WebhookListener } from './routes/webhooks.js';
 
 export type AppOptions = {
   /** The kit's API router (`createKit(...).router`), mounted at `/api`. */
@@ -105,4 +109,53 @@ export function createApp(options: AppOptions): Express {
   app.use(translateHttpErrors);
   app.use(problemHandler(options.logger));
   return app;
+}
+
+export type KitListenerOptions = AppOptions & {
+  /** The kit's webhook handler (`createKit(...).webhookHandler`), the one its router mounts. */
+  webhooks: WebhookListener;
+};
+
+const WEBHOOK_PATH = `/api${WEBHOOK_ROUTE}`;
+
+/**
+ * The standalone kit's request listener: {@link createApp}, except that `POST /api/webhooks/polar` goes
+ * straight to the kit's webhook handler, ahead of the middleware that serves browsers (helmet, CORS, Express
+ * routing): Polar is a server, and this is the route it calls most. The delivery still gets its
+ * `X-Request-Id` and its log line, and its errors the same problem responses. Any other spelling of the path
+ * (a query string, a trailing slash) takes the router's way to the same handler.
+ */
+export function createKitListener(options: KitListenerOptions): RequestListener {
+  const app = createApp(options);
+  const logRequest = requestLogger(options.logger);
+  const respondWithProblem = problemResponder(options.logger);
+  return (req, res) => {
+    if (req.method === 'POST' && req.url === WEBHOOK_PATH) {
+      assignRequestId(req, res);
+      logRequest(req, res);
+      options.webhooks(req, res, (error) => respondWithProblem(req, res, error));
+      return;
+    }
+    void app(req, res);
+  };
+}
+
+/**
+ * Renders an error as the app's problem response: a small Express app whose only middleware passes the error
+ * to the same `translateHttpErrors` and `problemHandler` the app uses, so the answer is the same as if the
+ * request had gone through Express all along. Only failed deliveries take this way.
+ */
+function problemResponder(
+  logger: Logger,
+): (req: IncomingMessage, res: ServerResponse, error: unknown) => void {
+  const errors = new WeakMap<IncomingMessage, unknown>();
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, _res, next) => next(errors.get(req) ?? new AppError('INTERNAL')));
+  app.use(translateHttpErrors);
+  app.use(problemHandler(logger));
+  return (req, res, error) => {
+    errors.set(req, error);
+    void app(req, res);
+  };
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { EmulatorOptions } from '../../emulator/app.js';
-import { createApp } from '../../server/http/app.js';
+import { createKitListener } from '../../server/http/app.js';
 import { createKit } from '../../server/index.js';
 import type { Kit, KitOptions } from '../../server/index.js';
 import { createSilentLogger } from '../../server/logger.js';
@@ -63,7 +63,8 @@ export async function startTestKit(options: TestKitOptions = {}): Promise<TestKi
     checkoutLimitPerMinute: 10_000,
     ...options.kit,
   });
-  server.on('request', createApp({ api: kit.router, logger }));
+  // As `polar-kit start` serves it: webhook deliveries go straight to the kit's handler.
+  server.on('request', createKitListener({ api: kit.router, webhooks: kit.webhookHandler, logger }));
   if (options.registerWebhook !== false) {
     emulator.webhooks.createEndpoint({ url: `${url}/api/webhooks/polar`, secret: TEST_WEBHOOK_SECRET });
   }
