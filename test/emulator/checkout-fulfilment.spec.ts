@@ -37,6 +37,8 @@ type Merchant = {
   webhookUrl: string;
   /** When the endpoint answered 2xx to the paid `checkout.updated`, if it did. */
   deliveredAt: number | null;
+  /** When a browser asked for the success page, if it did. */
+  thanksAt: number | null;
   paidUpdates: number;
   paidUpdate: () => Promise<number>;
   close(): Promise<void>;
@@ -55,6 +57,7 @@ test.afterEach(async () => {
 async function startMerchant(): Promise<Merchant> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'POST') {
+      if (req.url?.startsWith('/thanks')) m.thanksAt = Date.now();
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PARENT_PAGE);
       return;
     }
@@ -80,6 +83,7 @@ async function startMerchant(): Promise<Merchant> {
     origin,
     webhookUrl: `${origin}/webhooks/polar`,
     deliveredAt: null,
+    thanksAt: null,
     paidUpdates: 0,
     paidUpdate: async () => 200,
     close: () =>
@@ -208,12 +212,13 @@ test.describe('hosted checkout page waiting for fulfilment', () => {
 
   test('redirects to the success URL once the webhook was delivered', async ({ page }) => {
     merchant = await startMerchant();
+    merchant.paidUpdate = () => new Promise((resolve) => setTimeout(() => resolve(200), 300));
     emulator = await startEmulator({ webhook: { url: merchant.webhookUrl } });
     const checkout = await createCheckout({ success_url: `${merchant.origin}/thanks` });
     await page.goto(checkout.url);
 
     await pay(page);
     await page.waitForURL(`${merchant.origin}/thanks`);
-    expect(merchant.deliveredAt).not.toBeNull();
+    expect(merchant.thanksAt).toBeGreaterThanOrEqual(merchant.deliveredAt!);
   });
 });
