@@ -14,7 +14,7 @@ import { createFaultSwitches } from './faults.js';
 import { pagesRouter } from './pages/router.js';
 import { openStateFile, type StateFile } from './persistence.js';
 import type { Organization, State } from './records.js';
-import { checkoutsRouter, isPublicCheckoutPath } from './routes/checkouts.js';
+import { checkoutsRouter, isCheckoutStreamPath, isPublicCheckoutPath } from './routes/checkouts.js';
 import { controlRouter } from './routes/control.js';
 import { discountsRouter } from './routes/discounts.js';
 import { customerPortalRouter } from './routes/customer-portal.js';
@@ -159,7 +159,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const saver = stateFile ? setInterval(() => persist(), 1000) : undefined;
   saver?.unref();
 
-  const faults = createFaultSwitches({ exempt: (path) => path.startsWith('/_emulator/faults') });
+  const faults = createFaultSwitches({
+    exempt: (path) => path.startsWith('/_emulator/faults'),
+    longLived: isCheckoutStreamPath,
+  });
 
   const app = express();
   app.disable('x-powered-by');

@@ -38,7 +38,18 @@ export type FaultSwitches = {
   releaseHanging(): void;
 };
 
-export function createFaultSwitches(options: { exempt: (path: string) => boolean }): FaultSwitches {
+export type FaultSwitchOptions = {
+  /** Paths no fault ever applies to (the fault switches' own routes). */
+  exempt: (path: string) => boolean;
+  /**
+   * Long-lived responses (the checkout event stream): a fault applies to them only when its own path names
+   * one, so a broader fault meant for the next N API calls is not used up by a page that is merely listening.
+   * @default none
+   */
+  longLived?: (path: string) => boolean;
+};
+
+export function createFaultSwitches(options: FaultSwitchOptions): FaultSwitches {
   let faults: Fault[] = [];
   let nextId = 1;
   const hanging = new Set<Socket>();
@@ -64,9 +75,13 @@ export function createFaultSwitches(options: { exempt: (path: string) => boolean
     },
     middleware(req, res, next) {
       if (options.exempt(req.path)) return next();
+      const longLived = options.longLived?.(req.path) ?? false;
       const fault = faults.find(
         (f) =>
-          f.hits < f.count && req.path.startsWith(f.path) && (f.method === null || f.method === req.method),
+          f.hits < f.count &&
+          req.path.startsWith(f.path) &&
+          (f.method === null || f.method === req.method) &&
+          (!longLived || options.longLived!(f.path)),
       );
       if (!fault) return next();
       fault.hits += 1;

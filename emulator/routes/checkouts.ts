@@ -151,3 +151,8 @@ export function checkoutsRouter(store: EmulatorStore, options: CheckoutsRouterOp
 export function isPublicCheckoutPath(path: string): boolean {
   return path.startsWith('/v1/checkouts/client/');
 }
+
+/** The checkout event stream's path, `/v1/checkouts/client/{client_secret}/stream`. */
+export function isCheckoutStreamPath(path: string): boolean {
+  return /^\/v1\/checkouts\/client\/[^/]+\/stream\/?$/.test(path);
+}

@@ -203,6 +203,22 @@ describe('GET /v1/checkouts/client/:client_secret/stream', () => {
     expect(delivered.at).toBeGreaterThanOrEqual(accepted.receivedAt);
   });
 
+  it('is hit only by faults whose path names the stream, so broader faults stay for the API calls', async () => {
+    const emulator = await emulatorWith();
+    const checkout = await createCheckout(emulator, false);
+    const client = `/v1/checkouts/client/${checkout.client_secret}`;
+    await emulatorRest(emulator.url, 'POST', '/_emulator/faults', { path: '/v1/checkouts', status: 503 });
+
+    const stream = await openStream(streamUrl(emulator, checkout));
+    expect(stream.response.status).toBe(200);
+    expect((await emulatorRest(emulator.url, 'GET', client)).status).toBe(503);
+    expect((await emulatorRest(emulator.url, 'GET', client)).status).toBe(200);
+
+    await emulatorRest(emulator.url, 'POST', '/_emulator/faults', { path: `${client}/stream`, status: 503 });
+    expect((await openStream(streamUrl(emulator, checkout))).response.status).toBe(503);
+    expect((await openStream(streamUrl(emulator, checkout))).response.status).toBe(200);
+  });
+
   it('sends only what is published after the listener connected', async () => {
     const emulator = await emulatorWith();
     const checkout = await createCheckout(emulator, false);
