@@ -9,14 +9,14 @@
  * `BENCH_QUICK=1` shortens every phase and `BENCH_ONLY=<phase>` (or `npm run bench -- --only <phase>`: webhooks,
  * profile, products, checkout, widget, footprint) runs one phase and prints its figures, without writing the report.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import * as prettier from 'prettier';
@@ -33,6 +33,7 @@ const ROUNDS = QUICK ? 1 : 3;
 const SECONDS = QUICK ? 2 : 5;
 const CONNECTIONS = 10;
 const FOOTPRINT_SECONDS = QUICK ? 5 : 60;
+const FOOTPRINT_SETTLE_SECONDS = QUICK ? 2 : 10;
 const CHECKOUT_REQUESTS = QUICK ? 40 : 300;
 const WIDGET_LOADS = QUICK ? 4 : 20;
 const STARTS = QUICK ? 1 : 3;
@@ -590,10 +591,105 @@ async function widgetPhase(dir: string, emulatorUrl: string): Promise<Report['wi
   };
 }
 
+/** Fields of `/proc/<pid>/status` in MB: the resident set now, its high-water mark, and its anonymous and file-backed parts. */
+function memoryOf(pid: number): { rss: number; hwm: number; anon: number; file: number } {
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    // gone
+  }
+  const mb = (field: string) => {
+    const kb = new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1];
+    return kb ? Number(kb) / 1024 : Number.NaN;
+  };
+  return { rss: mb('VmRSS'), hwm: mb('VmHWM'), anon: mb('RssAnon'), file: mb('RssFile') };
+}
+
+/**
+ * `polar-kit start` as a merchant deploys it: `node bin/polar-kit.js start` running the compiled bundle
+ * (`dist/server/`, built first, as `npm start` and `npm run build` do), configured by environment variables only,
+ * in production mode as the Dockerfile sets it up (`NODE_ENV=production`, an access token and the webhook
+ * endpoint's secret) with `POLAR_API_URL` pointing at the bench's emulator process, so the measured process holds
+ * the kit alone. Its request log (info level, one line per request) goes to /dev/null.
+ */
+async function startProductionKit(
+  dir: string,
+  emulatorUrl: string,
+): Promise<{ url: string; pid: number; dbPath: string; stop(): Promise<number | string> }> {
+  const bundle = (await import(pathToFileURL(path.join(ROOT, 'bin/server-bundle.js')).href)) as {
+    buildServerBundle(): Promise<boolean>;
+    bundleIsFresh(): boolean;
+  };
+  // A source edited between the build and the start makes bin/polar-kit.js fall back to tsx: build and start again.
+  for (let attempt = 1; ; attempt++) {
+    await bundle.buildServerBundle();
+    const cwd = mkdtempSync(path.join(dir, 'production-kit-'));
+    const port = await freePort();
+    const dbPath = path.join(cwd, 'data', 'kit.sqlite');
+    const devNull = openSync('/dev/null', 'w');
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'polar-kit.js'), 'start'], {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? cwd,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        DATABASE_PATH: dbPath,
+        POLAR_SERVER: 'production',
+        POLAR_ACCESS_TOKEN: 'polar_oat_bench_token',
+        POLAR_API_URL: emulatorUrl,
+        POLAR_WEBHOOK_SECRET: SECRET,
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', devNull, 'pipe'],
+    });
+    closeSync(devNull);
+    let err = '';
+    child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-4000)));
+    const exited = new Promise<number | string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = performance.now() + 30_000;
+    let healthy = false;
+    while (!healthy && child.exitCode === null && performance.now() < deadline) {
+      try {
+        healthy = (await fetch(`${url}/api/health`)).status === 200;
+      } catch {
+        // not listening yet
+      }
+      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    };
+    if (!healthy) {
+      await stop();
+      throw new Error(`polar-kit start did not become healthy: ${err}`);
+    }
+    if (bundle.bundleIsFresh()) return { url, pid: child.pid!, dbPath, stop };
+    await stop();
+    if (attempt === 3) throw new Error('the server bundle kept going stale while the kit started');
+    log('footprint: a source changed while the kit started (it ran through tsx); building again');
+  }
+}
+
 async function footprintPhase(dir: string, emulatorUrl: string): Promise<Report['footprint']> {
-  const dbPath = path.join(dir, 'footprint.sqlite');
-  const kit = await startServer({ kind: 'kit', dbPath, secret: SECRET, apiUrl: emulatorUrl });
-  const idleRss = kit.rssMb();
+  const kit = await startProductionKit(dir, emulatorUrl);
+  // Fill the product cache, as a running shop's would be, and let start-up work settle.
+  await fetch(`${kit.url}/api/products`);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const idle = memoryOf(kit.pid);
+  const samples: number[] = [];
+  const sampler = setInterval(() => samples.push(memoryOf(kit.pid).rss), 1_000);
+  const cpuBefore = cpuSecondsOf(kit.pid);
   const figures = await webhookLoad({
     url: kit.url,
     secret: SECRET,
@@ -601,11 +697,17 @@ async function footprintPhase(dir: string, emulatorUrl: string): Promise<Report[
     connections: CONNECTIONS,
     seconds: FOOTPRINT_SECONDS,
   });
-  const loadedRss = kit.rssMb();
-  const disk = countEvents(dbPath);
-  await kit.stop();
+  clearInterval(sampler);
+  const loaded = memoryOf(kit.pid);
+  const cpuUsPerEvent = (1e6 * (cpuSecondsOf(kit.pid) - cpuBefore)) / Math.max(1, figures.ok);
+  await new Promise((resolve) => setTimeout(resolve, FOOTPRINT_SETTLE_SECONDS * 1000));
+  const settled = memoryOf(kit.pid);
+  const exit = await kit.stop();
+  const disk = countEvents(kit.dbPath);
   log(
-    `footprint: RSS ${idleRss.toFixed(0)} → ${loadedRss.toFixed(0)} MB after ${FOOTPRINT_SECONDS} s, ${figures.ok} events`,
+    `footprint: RSS ${idle.rss.toFixed(0)} MB idle, ${loaded.rss.toFixed(0)} MB after ${FOOTPRINT_SECONDS} s (peak ${loaded.hwm.toFixed(0)}, ` +
+      `${settled.rss.toFixed(0)} ${FOOTPRINT_SETTLE_SECONDS} s later), ${figures.ok} events at ${figures.rps.toFixed(0)}/s, ` +
+      `${cpuUsPerEvent.toFixed(0)} µs CPU/event, ${disk.stored} stored, exit ${exit}`,
   );
 
   // `npm start` in an empty folder (a fresh data folder each time), until /api/health answers 200.
@@ -659,28 +761,20 @@ async function footprintPhase(dir: string, emulatorUrl: string): Promise<Report[
     startTimes.push(healthyAfter);
     log(`start ${i + 1}: healthy after ${healthyAfter.toFixed(0)} ms`);
   }
-  // How much of that is the on-the-fly TypeScript loader the kit starts with (`tsx`, see bin/polar-kit.js).
-  const rssWith = (args: string[]) => {
-    const out = spawnSync(
-      process.execPath,
-      [
-        ...args,
-        '-e',
-        "process.stdout.write(/VmRSS:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status','utf8'))[1])",
-      ],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-      },
-    );
-    return Number(out.stdout) / 1024;
-  };
-  const loaderRssMb = rssWith(['--import', 'tsx']) - rssWith([]);
   return {
-    loaderRssMb,
+    command: 'node bin/polar-kit.js start (compiled bundle, POLAR_SERVER=production, POLAR_API_URL=emulator)',
     seconds: FOOTPRINT_SECONDS,
-    idleRssMb: idleRss,
-    loadedRssMb: loadedRss,
+    settleSeconds: FOOTPRINT_SETTLE_SECONDS,
+    idleRssMb: idle.rss,
+    loadedRssMb: loaded.rss,
+    peakRssMb: loaded.hwm,
+    settledRssMb: settled.rss,
+    loadedAnonMb: loaded.anon,
+    loadedFileMb: loaded.file,
+    samplesMb: samples,
+    rps: figures.rps,
+    p99: figures.p99,
+    cpuUsPerEvent,
     events: figures.ok,
     stored: disk.stored,
     startMs: { median: median(startTimes), all: startTimes },
