@@ -1,5 +1,6 @@
 // @ts-check
-/* global document, window, location, history, URL, URLSearchParams, HTMLElement, EventSource, setTimeout, clearTimeout */
+/* global document, window, location, history, URL, URLSearchParams, HTMLElement, EventSource */
+/* global setTimeout, clearTimeout */
 /**
  * The emulator's hosted checkout page: loads the checkout through the public client endpoints, takes the
  * buyer's details and a test card, confirms, handles the extra authentication step, waits for fulfilment (the
@@ -12,7 +13,8 @@ import { api, errorMessage, formatInterval, formatMoney, h, replace, showMessage
 /** @typedef {import('./common.js').ApiResult} ApiResult */
 /**
  * @typedef {{
- *   id: string, status: string, client_secret: string, organization?: { name: string } | null, success_url: string | null, return_url: string | null,
+ *   id: string, status: string, client_secret: string, success_url: string | null, return_url: string | null,
+ *   organization?: { name: string } | null,
  *   embed_origin: string | null, amount: number, total_amount: number, currency: string, locale?: string | null,
  *   customer_email: string | null, customer_name: string | null, is_payment_form_required: boolean,
  *   payment_processor_metadata: Record<string, string> | null,
@@ -856,7 +858,8 @@ function showForm() {
 async function succeed() {
   if (!checkout) return;
   busy = true;
-  root.setAttribute('aria-busy', 'true');
+  // The wait is told through the status region; aria-busy would hold its announcements back.
+  root.setAttribute('aria-busy', 'false');
   const listener = await listenForFulfilment();
   const fulfilled = await listener.wait(
     Boolean(checkout.product?.is_recurring),
