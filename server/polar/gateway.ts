@@ -3,6 +3,8 @@
  * the fields of each response the kit relies on (SDK 1.x validates nothing), and turning SDK failures into
  * the kit's problem codes, so no SDK error class ever leaves this folder.
  */
+import http from 'node:http';
+import https from 'node:https';
 import {
   PolarClientError,
   PolarError,
@@ -10,7 +12,8 @@ import {
   PolarRateLimitError,
   PolarServerError,
 } from '@polar-sh/sdk';
-import { createPolar } from '@polar-sh/sdk/2026-10';
+import { createPolar, createPolarCore } from '@polar-sh/sdk/2026-10';
+import { createCheckouts, getCheckouts } from '@polar-sh/sdk/2026-10/services/checkouts';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import type { ErrorCode } from '../../contract/errors.js';
@@ -239,12 +242,17 @@ export function createPolarGateway(options: GatewayOptions): PolarGateway {
     );
   }
   const timeout = options.timeoutSeconds ?? 10;
-  const polar = createPolar({
+  const clientOptions = {
     accessToken: options.accessToken,
     baseUrl,
     timeout,
     ...(options.organizationId ? { organizationId: options.organizationId } : {}),
-  });
+  };
+  const polar = createPolar(clientOptions);
+  // The checkout calls a buyer waits for go through the SDK's own operations on a client that sends over
+  // node:http (see `sendOverAgent`); the rest use the SDK's default client.
+  const checkoutsClient = withAgentTransport(createPolarCore(clientOptions), baseUrl, timeout);
+  const checkouts = { create: createCheckouts(checkoutsClient), get: getCheckouts(checkoutsClient) };
   let organization: Promise<string> | null = null;
   const organizationIdOf = (): Promise<string> => {
     if (options.organizationId) return Promise.resolve(options.organizationId);
@@ -306,11 +314,11 @@ export function createPolarGateway(options: GatewayOptions): PolarGateway {
         ...(input.discountId !== undefined ? { discount_id: input.discountId } : {}),
         ...(input.amount !== undefined ? { amount: input.amount } : {}),
       };
-      return parse(CheckoutSchema, await call(() => polar.checkouts.create(body)), 'checkout');
+      return parse(CheckoutSchema, await call(() => checkouts.create(body)), 'checkout');
     },
 
     async getCheckout(id) {
-      const checkout = await callOrNull(() => polar.checkouts.get(id));
+      const checkout = await callOrNull(() => checkouts.get(id));
       return checkout === null ? null : parse(CheckoutSchema, checkout, 'checkout');
     },
 
@@ -466,6 +474,79 @@ export function createPolarGateway(options: GatewayOptions): PolarGateway {
       );
     },
   };
+}
+
+/** Statuses whose response has no body (the `Response` constructor refuses one). */
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
+
+/**
+ * The SDK's client with its requests sent over `node:http(s)` with a keep-alive agent rather than the global
+ * `fetch`: on Node 20, `fetch` takes 0.3 to 0.8 ms more CPU per call than `node:http`, about 0.6 ms of each
+ * checkout creation, and a buyer waits for it. The SDK still builds each request (URL, `Polar-Version`,
+ * authorization, organization) and checks each answer (`parseResponse` and its error classes), so only the
+ * socket work differs. As with `fetch`'s defaults, an idle connection is closed after 4 s (sooner when the
+ * server announces a shorter `Keep-Alive: timeout`), a request is never retried, and a timeout or a network
+ * failure becomes `PolarNetworkError`.
+ */
+function withAgentTransport<C extends ReturnType<typeof createPolarCore>>(
+  client: C,
+  baseUrl: string,
+  defaultTimeoutSeconds: number,
+): C {
+  const secure = new URL(baseUrl).protocol === 'https:';
+  const agentOptions = { keepAlive: true, timeout: 4_000 };
+  const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const request = secure ? https.request : http.request;
+  const sendOverAgent = (
+    [url, init]: [string, RequestInit],
+    requestOptions?: { timeout?: number },
+  ): Promise<Response> =>
+    new Promise((resolve, reject) => {
+      const body = typeof init.body === 'string' ? init.body : undefined;
+      const headers: Record<string, string> = {};
+      new Headers(init.headers).forEach((value, name) => {
+        headers[name] = value;
+      });
+      if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+      const fail = (error: Error): void => {
+        clearTimeout(timer);
+        reject(new PolarNetworkError(error.message));
+      };
+      const req = request(url, { method: init.method ?? 'GET', headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', fail);
+        res.on('end', () => {
+          clearTimeout(timer);
+          const status = res.statusCode!;
+          // What `parseResponse` reads besides the status and the body.
+          const answerHeaders = new Headers();
+          for (const name of ['content-type', 'retry-after']) {
+            const value = res.headers[name];
+            if (typeof value === 'string') answerHeaders.set(name, value);
+          }
+          try {
+            resolve(
+              new Response(NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks), {
+                status,
+                headers: answerHeaders,
+              }),
+            );
+          } catch (error) {
+            // A status outside 200-599: not an HTTP answer the SDK could read.
+            fail(error as Error);
+          }
+        });
+      });
+      const timeoutSeconds = requestOptions?.timeout ?? defaultTimeoutSeconds;
+      const timer = setTimeout(
+        () => req.destroy(new Error('The operation was aborted due to timeout')),
+        Math.ceil(timeoutSeconds * 1000),
+      );
+      req.on('error', fail);
+      req.end(body);
+    });
+  return Object.assign(Object.create(client) as C, { sendRequest: sendOverAgent });
 }
 
 /**
