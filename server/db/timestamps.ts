@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Sorts before every real time: a state read from the API loses a tie with one carried by an event. */
 const NO_EVENT = '0000-00-00T00:00:00.000000Z';
@@ -83,6 +83,6 @@ export function versionKey(
   const sent = eventTimestamp ? canonicalTimestamp(eventTimestamp) : NO_EVENT;
   const source = options.embedded ? `${EMBEDDED}${sent}` : sent;
   // The row's few hundred bytes, not the whole Polar object: JSON keeps null, numbers and text apart.
-  const digest = createHash('sha256').update(JSON.stringify(state)).digest('hex').slice(0, 16);
+  const digest = hash('sha256', JSON.stringify(state), 'hex').slice(0, 16);
   return `${changed}|${rank}|${source}|${digest}`;
 }

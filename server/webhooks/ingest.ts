@@ -214,7 +214,10 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     return new AppError('INTERNAL', { cause: error });
   }
 
+  const anyHook = Object.values(hooks).some((hook) => typeof hook === 'function');
+
   function runHooks(event: PolarWebhookEvent): void {
+    if (!anyHook) return;
     const selected: Array<[string, WebhookHook]> = [];
     if (hooks.onEvent) selected.push(['onEvent', hooks.onEvent]);
     const name = hookName(event.type);
