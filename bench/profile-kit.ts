@@ -1,6 +1,7 @@
 /**
- * `node --import tsx bench/profile-kit.ts [seconds] [kit|FULL|NORMAL] [--cpu]`: drives the kit's webhook ingest
- * alone (the `kit` server of `bench/servers.ts`, or its `kit-db` stack with that pragma) as `npm run bench` does
+ * `node --import tsx bench/profile-kit.ts [seconds] [kit|FULL|NORMAL|bare] [--cpu]`: drives the kit's webhook ingest
+ * alone (the `kit` server of `bench/servers.ts`, or its `kit-db` stack with that pragma, or the bare verifier for
+ * comparison) as `npm run bench` does
  * and prints the server's CPU time per event (user + system, from /proc: far less sensitive to a busy machine
  * than events/s); with `--cpu`, under `--cpu-prof`, the functions with the most self time. For finding what to
  * make cheaper; not part of the report.
@@ -22,7 +23,9 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'polar-kit-profile-'));
 const spec =
   kind === 'kit'
     ? { kind, dbPath: path.join(dir, 'kit.sqlite'), secret: SECRET, apiUrl: 'http://127.0.0.1:9' }
-    : { kind: 'kit-db', dbPath: path.join(dir, 'kit.sqlite'), secret: SECRET, synchronous: kind };
+    : kind === 'bare'
+      ? { kind, secret: SECRET }
+      : { kind: 'kit-db', dbPath: path.join(dir, 'kit.sqlite'), secret: SECRET, synchronous: kind };
 const child = spawn(
   process.execPath,
   [
@@ -42,17 +45,31 @@ const url = await new Promise<string>((resolve) => {
   });
 });
 await webhookLoad({ url, secret: SECRET, scheme: 'standard', connections: 10, seconds: 1 });
-/** User + system CPU seconds of the server process so far. */
+/** User and system CPU seconds of the server process so far. */
 const cpuSeconds = () => {
   const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 };
 const cpuBefore = cpuSeconds();
 const figures = await webhookLoad({ url, secret: SECRET, scheme: 'standard', connections: 10, seconds });
-const cpu = cpuSeconds() - cpuBefore;
+const cpuAfter = cpuSeconds();
+const perEvent = (seconds: number) => ((1e6 * seconds) / Math.max(1, figures.ok)).toFixed(0);
+const user = cpuAfter.user - cpuBefore.user;
+const system = cpuAfter.system - cpuBefore.system;
 process.stdout.write(
-  `${figures.rps.toFixed(0)} ev/s, p99 ${figures.p99} ms, server CPU ${((1e6 * cpu) / Math.max(1, figures.ok)).toFixed(0)} µs/event\n`,
+  `${figures.rps.toFixed(0)} ev/s, p99 ${figures.p99} ms, server CPU ${perEvent(user + system)} µs/event (user ${perEvent(user)}, system ${perEvent(system)})\n`,
 );
+if (kind === 'FULL' || kind === 'NORMAL') {
+  // The `kit-db` stack counts its transactions: how many deliveries shared each COMMIT.
+  const batches = (await (await fetch(`${url}/api/_bench/batches`)).json()) as {
+    transactions: number;
+    events: number;
+    max: number;
+  };
+  process.stdout.write(
+    `${(batches.events / Math.max(1, batches.transactions)).toFixed(1)} deliveries per COMMIT on average, at most ${batches.max}\n`,
+  );
+}
 const exited = new Promise((resolve) => child.once('exit', resolve));
 child.kill('SIGTERM');
 await exited;
