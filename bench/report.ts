@@ -270,7 +270,9 @@ export function renderReport(report: Report): string {
         `| ${c.name} | ${f0(c.rps)} | ${f2(ratio(c.rps, find(report, '@polar-sh/express').rps))}× | ${f2(ratio(c.rps, bare.rps))}× | ${f1(c.p50)} | ${f1(c.p99)} | ${f0(c.cpuUsPerEvent ?? Number.NaN)} | ${f0(c.acknowledged)} | ${c.stored === null ? 'nothing' : f0(c.stored)} | ${f0(c.non2xx)} | ${f0(c.errors)} |`,
     ),
     '',
-    '- **kit** is the kit as `polar-kit start` runs it: `createKit` + `createApp` (request id, info-level request log to /dev/null, helmet, CORS, the webhook route), SQLite in WAL mode with the default `synchronous=FULL`.',
+    '- **kit** is the kit as `polar-kit start` runs it: `createKit` + `createKitListener`, which hands `POST /api/webhooks/polar` to the ' +
+      "kit's webhook handler in the `createServer` callback, ahead of Express, helmet and CORS (the delivery keeps its request id and its " +
+      'info-level request log line, written to /dev/null here; body-parser reads the raw body), SQLite in WAL mode with the default `synchronous=FULL`.',
     '- **kit (synchronous=FULL / NORMAL)** are the same webhook stack over `openDatabase({ synchronous })`, the only difference being the pragma ' +
       '(`DATABASE_SYNCHRONOUS=full|normal`).' +
       batchSentence(report),
@@ -517,9 +519,10 @@ function renderGaps(report: Report): string[] {
       `${f1(share('kit: row mapping'))} %. Verification tries the decoded \`whsec_\` key first, so a standard delivery is hashed once, with ` +
       "`standardwebhooks`' pure-JavaScript SHA-256; a `node:crypto` HMAC would make it a few µs, at the cost of the library the " +
       'kit promises to verify with. ' +
-      'Beyond that, ≥ 1.5× of a server that stores nothing means the whole stored path (HTTP, verification, two JSON copies of ' +
-      '2.5 KB written to SQLite with their indexes) in two thirds of the CPU that server spends per event; the `webhook_events` payload and the ' +
-      "order's `raw` copy are the largest writes. " +
+      'Beyond that, ≥ 1.5× of a server that stores nothing means the whole stored path (HTTP, verification, the 2.5 KB payload and ' +
+      'the order or subscription and customer rows written to SQLite with their indexes, one fsync per batch) in two thirds of the CPU ' +
+      'that server spends per event; the `webhook_events` payload, kept once byte for byte for replay, is the largest write, and the ' +
+      'fsync of each COMMIT the largest share of the system time. ' +
       `p99 (${f1(kit.p99)} ms; rounds ${kit.rounds.map((r) => f1(r.p99)).join(', ')} ms): an answer waits for the COMMIT of its ` +
       'batch, and a delivery that arrives while a batch is being committed also waits for that one, so with a CPU-bound server ' +
       'sharing its cores the tail follows the scheduling of the whole machine.',
