@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { loadMigrations, migrate } from '../../server/db/migrate.js';
 import { openDatabase } from '../../server/db/open.js';
@@ -78,6 +79,63 @@ describe('migrations', () => {
 });
 
 describe('migrations on a file', () => {
+  it('keeps the rows of a database from before the raw copies were dropped, and their newest-state order', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kit-upgrade-'));
+    try {
+      const file = path.join(dir, 'kit.sqlite');
+      const old = new Database(file);
+      migrate(
+        old,
+        loadMigrations().filter((m) => m.version <= 10),
+      );
+      old
+        .prepare(
+          `INSERT INTO orders (id, status, paid, customer_id, billing_reason, subtotal_amount, discount_amount,
+            net_amount, tax_amount, total_amount, currency, created_at, version_key, raw)
+          VALUES ('o1', 'paid', 1, 'c1', 'purchase', 10, 0, 10, 0, 10, 'usd', '2026-01-15T10:00:00.000000Z',
+            '2026-01-15T10:00:00.000000Z|2|2026-01-15T10:00:01.000000Z|00', '{"id":"o1"}')`,
+        )
+        .run();
+      old.close();
+
+      const db = openDatabase({ path: file });
+      for (const table of [
+        'customers',
+        'products',
+        'checkouts',
+        'orders',
+        'subscriptions',
+        'benefit_grants',
+        'refunds',
+      ]) {
+        const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as Array<{
+          name: string;
+        }>;
+        expect(columns.map((c) => c.name)).not.toContain('raw');
+      }
+      const indexes = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index'`).all() as Array<{
+        name: string;
+      }>;
+      expect(indexes.map((i) => i.name)).not.toContain('webhook_events_status');
+      expect(db.prepare(`SELECT id, status, total_amount FROM orders`).all()).toEqual([
+        { id: 'o1', status: 'paid', total_amount: 10 },
+      ]);
+      // An older state of the order still loses to the one stored before the upgrade.
+      const orders = createOrderStore(db);
+      const older = polarOrder({
+        id: 'o1',
+        status: 'pending',
+        paid: false,
+        created_at: '2026-01-15T10:00:00Z',
+        modified_at: null,
+      });
+      expect(orders.upsert(older, '2026-01-15T09:00:00Z')).toBe(false);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('brings a new file to the latest version once, and a reopen applies nothing', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kit-migrate-'));
     try {
