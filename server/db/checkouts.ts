@@ -205,6 +205,8 @@ function toCheckout(row: CheckoutRow): StoredCheckout {
  * fsync covers the whole WAL) or by the next checkpoint.
  */
 function withoutFsync<T>(db: Database, fn: () => T): T {
+  // Through db.pragma each time, never a statement prepared once: SQLite reads and sets this pragma while
+  // compiling it, so a prepared one would set the level on creation and return a stale value when run.
   const level = db.pragma('synchronous', { simple: true }) as number;
   if (level <= 1 || db.inTransaction) return fn();
   db.pragma('synchronous = NORMAL');
