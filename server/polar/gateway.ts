@@ -476,6 +476,9 @@ export function createPolarGateway(options: GatewayOptions): PolarGateway {
   };
 }
 
+/** Statuses whose response has no body (the `Response` constructor refuses one). */
+const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
+
 /**
  * The SDK's client with its requests sent over `node:http(s)` with a keep-alive agent rather than the global
  * `fetch`: on Node 20, `fetch` takes 0.3 to 0.8 ms more CPU per call than `node:http`, about 0.6 ms of each
@@ -501,7 +504,7 @@ function withAgentTransport<C extends ReturnType<typeof createPolarCore>>(
     new Promise((resolve, reject) => {
       const body = typeof init.body === 'string' ? init.body : undefined;
       const headers: Record<string, string> = {};
-      (init.headers as Headers).forEach((value, name) => {
+      new Headers(init.headers).forEach((value, name) => {
         headers[name] = value;
       });
       if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
@@ -515,7 +518,24 @@ function withAgentTransport<C extends ReturnType<typeof createPolarCore>>(
         res.on('error', fail);
         res.on('end', () => {
           clearTimeout(timer);
-          resolve(bufferedResponse(res.statusCode!, res.headers, Buffer.concat(chunks)));
+          const status = res.statusCode!;
+          // What `parseResponse` reads besides the status and the body.
+          const answerHeaders = new Headers();
+          for (const name of ['content-type', 'retry-after']) {
+            const value = res.headers[name];
+            if (typeof value === 'string') answerHeaders.set(name, value);
+          }
+          try {
+            resolve(
+              new Response(NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks), {
+                status,
+                headers: answerHeaders,
+              }),
+            );
+          } catch (error) {
+            // A status outside 200-599: not an HTTP answer the SDK could read.
+            fail(error as Error);
+          }
         });
       });
       const timeoutSeconds = requestOptions?.timeout ?? defaultTimeoutSeconds;
@@ -527,28 +547,6 @@ function withAgentTransport<C extends ReturnType<typeof createPolarCore>>(
       req.end(body);
     });
   return Object.assign(Object.create(client) as C, { sendRequest: sendOverAgent });
-}
-
-/**
- * An answer read in full, as the SDK's `parseResponse` reads it: `status`, `headers.get`, `json()` and
- * `text()`. A `Response` would wrap the bytes in a web stream again only to read them back (about 0.2 ms of
- * CPU per call here); the body is decoded as `Response` does (UTF-8, a byte order mark dropped).
- */
-function bufferedResponse(status: number, headers: http.IncomingHttpHeaders, body: Buffer): Response {
-  const text = body.toString('utf8').replace(/^\uFEFF/, '');
-  const answer = {
-    status,
-    ok: status >= 200 && status < 300,
-    headers: {
-      get(name: string): string | null {
-        const value = headers[name.toLowerCase()];
-        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-      },
-    },
-    text: () => Promise.resolve(text),
-    json: (): Promise<unknown> => Promise.resolve().then(() => JSON.parse(text) as unknown),
-  };
-  return answer as unknown as Response;
 }
 
 /**
