@@ -174,7 +174,7 @@ export const coreRouteDocs: RouteDoc[] = [
         }),
       },
     },
-    problems: ['VALIDATION_FAILED', 'CHECKOUT_NOT_FOUND', ...POLAR],
+    problems: ['VALIDATION_FAILED', 'CHECKOUT_NOT_FOUND', 'RATE_LIMITED', ...POLAR],
   },
   {
     method: 'post',
