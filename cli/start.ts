@@ -6,7 +6,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { createEmulator } from '../emulator/app.js';
 import type { Emulator } from '../emulator/app.js';
 import { ConfigError, loadConfig } from '../server/config.js';
 import type { Config } from '../server/config.js';
@@ -78,6 +77,8 @@ export const command: CliCommand = {
         // The emulator keeps its state beside the kit's database, so both remember the same purchases.
         const dataDir = path.dirname(path.resolve(config.db.path));
         mkdirSync(dataDir, { recursive: true });
+        // Loaded only here: a kit that talks to Polar never holds the emulator's code in memory.
+        const { createEmulator } = await import('../emulator/app.js');
         emulator = createEmulator({ dataFile: path.join(dataDir, 'emulator.sqlite') });
         registerKitWebhook(emulator, webhookUrl, webhookSecret!);
         emulatorUrl = (await emulator.listen(config.polar.emulatorPort, '127.0.0.1')).url.replace(/\/+$/, '');
