@@ -69,8 +69,9 @@ export type WebhookIngestOptions = {
   /** @default () => new Date() */
   now?: () => Date;
   /**
-   * The most deliveries applied in one transaction. Deliveries verified during one turn of the event loop are
-   * committed together (one COMMIT, one fsync); a burst larger than this is split over the following turns.
+   * The most deliveries applied in one transaction. Deliveries verified during the same few turns of the event
+   * loop are committed together (one COMMIT, one fsync); a burst larger than this is split over the following
+   * turns.
    * @default 256
    */
   maxBatch?: number;
@@ -103,6 +104,8 @@ export type WebhookIngest = {
 };
 
 const DEFAULT_MAX_BATCH = 256;
+/** How many more turns of the event loop a commit may wait for deliveries still arriving (see `flush`). */
+const GATHER_TURNS = 2;
 
 /** Creates the webhook ingestion for one database and endpoint secret. */
 export function createWebhookIngest(options: WebhookIngestOptions): WebhookIngest {
@@ -236,10 +239,16 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     }
   }
 
-  // Group commit: deliveries verified during one turn of the event loop wait in `queue`; the check phase of
-  // that turn (`setImmediate`, no timer, so an idle kit adds no latency) commits them in one transaction.
+  // Group commit: verified deliveries wait in `queue`, and the check phase of the event loop (`setImmediate`,
+  // no timer) commits them in one transaction. While deliveries keep arriving, the commit waits up to
+  // `GATHER_TURNS` more turns: each polls without waiting and reads the requests that came in while the
+  // queued ones were being verified (under load, from the senders the previous commit just answered), so
+  // they share the COMMIT and its fsync. A turn that adds nothing, a full batch, or the last of those turns
+  // commits; a lone delivery on an idle kit waits one empty turn.
   let queue: Queued[] = [];
   let scheduled = false;
+  let gatherTurns = 0;
+  let gathered = 0;
 
   function schedule(): void {
     if (scheduled) return;
@@ -249,6 +258,14 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
 
   function flush(): void {
     scheduled = false;
+    if (gatherTurns < GATHER_TURNS && queue.length > gathered && queue.length < maxBatch) {
+      gatherTurns++;
+      gathered = queue.length;
+      schedule();
+      return;
+    }
+    gatherTurns = 0;
+    gathered = 0;
     const items = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
     queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
     // The rest waits for the next turn, so the answers of this batch go out first.
