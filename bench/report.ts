@@ -366,7 +366,9 @@ export function renderReport(report: Report): string {
       : []),
     '## Footprint',
     '',
-    `- Measured: \`${report.footprint.command}\`, the kit alone in its process (its request log at info level to /dev/null), ` +
+    `- Measured: \`${report.footprint.command}\` running the compiled bundle (\`dist/server/\`), configured by environment variables as in ` +
+      'production (`NODE_ENV=production`, `POLAR_SERVER=production` with an access token and the webhook secret), its `POLAR_API_URL` ' +
+      "pointing at the bench's emulator process, so the process holds the kit alone (its request log at info level goes to /dev/null); " +
       `RSS read from \`/proc/<pid>/status\`: ${f0(report.footprint.idleRssMb)} MB idle with a filled product cache, ` +
       `**${f0(report.footprint.loadedRssMb)} MB** at the end of ${report.footprint.seconds} s of webhook load, ` +
       `peak ${f0(report.footprint.peakRssMb)} MB (VmHWM, start-up included), ${f0(report.footprint.settledRssMb)} MB ${report.footprint.settleSeconds} s after the load. ` +
@@ -536,7 +538,9 @@ function renderGaps(report: Report): string[] {
     `- **Layout shift.** ${report.widget.shifts.length > 0 ? `The worst load shifted ${report.widget.shifts.map((s) => s.sources.join('; ')).join(' / ')}: the skeleton the pricing table shows while loading is not as tall as the cards that replace it.` : 'None measured.'}`,
     `- **Memory.** ${f0(report.footprint.loadedRssMb)} MB after the load (peak ${f0(report.footprint.peakRssMb)} MB), measured on the compiled kit as ` +
       `\`npm start\` and the Dockerfile run it. About ${f0(report.footprint.loadedFileMb)} MB is the node binary and its libraries, which any ` +
-      'Node process maps; the rest is the V8 heap (the young generation and the old generation between full collections) and native allocations.',
+      'Node process maps; the rest is the V8 heap (its young generation takes up to 32 MB under load, and the old generation holds ' +
+      "garbage until its next full collection, which is where the peak comes from) and native allocations, SQLite's 2 MB page cache among them. " +
+      'A kit that talks to Polar never loads the emulator.',
   );
   return lines;
 }

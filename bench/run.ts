@@ -770,7 +770,7 @@ async function footprintPhase(dir: string, emulatorUrl: string): Promise<Report[
     log(`start ${i + 1}: healthy after ${healthyAfter.toFixed(0)} ms`);
   }
   return {
-    command: 'node bin/polar-kit.js start (compiled bundle, POLAR_SERVER=production, POLAR_API_URL=emulator)',
+    command: 'node bin/polar-kit.js start',
     seconds: FOOTPRINT_SECONDS,
     settleSeconds: FOOTPRINT_SETTLE_SECONDS,
     idleRssMb: idle.rss,
