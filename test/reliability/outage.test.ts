@@ -128,7 +128,15 @@ describe('Polar outage', () => {
         intervalMs: 100,
       },
     );
-    const health = (await (await t.fetch('/api/health')).json()) as { status: string; polar: string };
+    // Health reuses a Polar probe for up to 15 s, so one taken during the hangs may still answer for a while.
+    const health = await waitFor(
+      async () => {
+        const body = (await (await t.fetch('/api/health')).json()) as { status: string; polar: string };
+        return body.polar === 'ok' ? body : null;
+      },
+      'health to see Polar again',
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
     const stored = webhookN;
 
     recordFigures('outage', {
