@@ -144,6 +144,8 @@ describe('migrations on a file', () => {
       const latest = loadMigrations().at(-1)!.version;
       expect(first.pragma('user_version', { simple: true })).toBe(latest);
       expect(first.pragma('journal_mode', { simple: true })).toBe('wal');
+      // SQLite's own 2 MB page cache, not the 16 MB better-sqlite3 sets: written pages stay resident in it.
+      expect(first.pragma('cache_size', { simple: true })).toBe(-2000);
       createCustomerStore(first).upsert(polarCustomer());
       first.close();
       const again = openDatabase({ path: file });
