@@ -327,6 +327,8 @@ export function createKit(options: KitOptions): Kit {
       closed = true;
       await reconcileSchedule?.stop();
       await flusher.stop();
+      // Deliveries already taken are answered before the worker that commits them stops.
+      await ingest.close();
       // Webhook callbacks still running may read the database (kit.orders, kit.access): let them finish.
       await ingest.drain();
       db.close();

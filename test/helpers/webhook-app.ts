@@ -70,6 +70,7 @@ export async function startWebhookApp(options: {
         headers,
       }),
     async close() {
+      await ingest.close();
       await ingest.drain();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
