@@ -9,7 +9,7 @@ import { normalizeTimestamp } from '../db/timestamps.js';
 import { createWebhookEventStore } from '../db/webhook-events.js';
 import { createWebhookVerifier } from '../polar/verify-webhook.js';
 import type { PolarWebhookEvent } from '../polar/verify-webhook.js';
-import { isKnownEventType } from './apply-event.js';
+import { changesCatalog, isKnownEventType } from './apply-event.js';
 import { createBatchWriter } from './ingest-batch.js';
 import type { BatchResult, Delivery, DeliveryResult } from './ingest-batch.js';
 import { fromWireError } from './ingest-protocol.js';
@@ -86,7 +86,8 @@ export type WebhookIngestOptions = {
   /**
    * Where the transactions run. `'worker'`: on a `node:worker_threads` thread with its own connection to the
    * database file (opened with `db`'s `synchronous` level and busy timeout), so that the event loop only
-   * reads, verifies and answers deliveries while the statements, the COMMIT and its fsync run beside it.
+   * reads, verifies and answers deliveries while the statements, the COMMIT and its fsync run beside it
+   * (batches with `product.*` or `benefit.*` events excepted, see `dispatch`).
    * `'inline'`: on `db`, on the event loop. A `:memory:` database cannot be opened by a second connection:
    * its ingest is always inline. Either way the same code applies a batch (`createBatchWriter`).
    * @default 'worker' for a database file
@@ -261,9 +262,21 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     }
     gatherTurns = 0;
     gathered = 0;
-    const items = take();
-    if (thread === 'worker') {
-      if (items.length > 0) send(items);
+    dispatch(take());
+  }
+
+  /**
+   * Commits a batch on the worker, or on `db` when the ingest is inline or the batch changes the product
+   * catalogue: the catalogue's cache in this thread learns of product writes made through `db` only, and
+   * product and benefit events are rare. Called only while the worker holds no batch, so batches stay in order.
+   */
+  function dispatch(items: Queued[]): void {
+    if (
+      items.length > 0 &&
+      thread === 'worker' &&
+      !items.some((item) => changesCatalog(item.delivery.event.type))
+    ) {
+      send(items);
       return;
     }
     // The rest waits for the next turn, so the answers of this batch go out first.
@@ -336,7 +349,7 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     const { items, started } = inFlight;
     inFlight = null;
     // The worker starts on the next batch while this one is answered.
-    if (queue.length > 0) send(take());
+    if (queue.length > 0) dispatch(take());
     settle(
       items,
       { committed: reply.committed, results: reply.results.map(fromWire) },
@@ -359,7 +372,7 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
       }
     }
     // A new worker takes the deliveries still waiting.
-    if (queue.length > 0) send(take());
+    if (queue.length > 0) dispatch(take());
     notifyIdle();
   }
 
