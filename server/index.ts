@@ -60,7 +60,11 @@ export type KitOptions = WebhookHooks & {
   apiUrl?: string | null;
   /** `POLAR_ORGANIZATION_ID`. */
   organizationId?: string | null;
-  /** `DATABASE_PATH` (a file, or `:memory:`). @default './data/kit.sqlite' */
+  /**
+   * `DATABASE_PATH` (a file, or `:memory:`). With a file, webhook deliveries are committed on a worker thread
+   * with its own connection, beside the event loop; a `:memory:` database cannot be shared with a second
+   * connection, so there they are committed on the event loop. @default './data/kit.sqlite'
+   */
   databasePath?: string;
   /**
    * `DATABASE_SYNCHRONOUS`: `full` makes every acknowledged webhook survive a power cut (an fsync per commit);
