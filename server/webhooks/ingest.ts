@@ -313,7 +313,7 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
       busyTimeoutMs: db.pragma('busy_timeout', { simple: true }) as number,
     };
     const started = startIngestWorker(workerData);
-    // An idle worker does not keep the process alive; a request waiting for it does.
+    // An idle worker does not keep the process alive; one committing a batch does (see `send`, `onReply`).
     started.unref();
     started.on('message', (reply: BatchReply) => onReply(started, reply));
     started.on('error', (error) => logger.error({ err: error }, 'the webhook ingest worker failed'));
@@ -335,6 +335,7 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     try {
       worker ??= startWorker();
       inFlight = { seq: request.seq, items, started: performance.now() };
+      worker.ref();
       worker.postMessage(request);
     } catch (error) {
       inFlight = null;
@@ -350,6 +351,7 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     if (from !== worker || !inFlight || reply.seq !== inFlight.seq) return;
     const { items, started } = inFlight;
     inFlight = null;
+    from.unref();
     settle(
       items,
       { committed: reply.committed, results: reply.results.map(fromWire) },
@@ -456,17 +458,24 @@ function fromWire(result: WireResult): DeliveryResult {
 }
 
 /**
+ * The worker's young generation: V8's default for a worker (up to 48 MB) fills with the garbage of every batch
+ * and stays resident; what a batch allocates is garbage after its COMMIT.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
+/**
  * Starts the ingest worker. The compiled kit has a compiled worker; from the sources the worker is TypeScript,
  * loaded through tsx's `tsImport` inside the thread: a worker does not inherit a loader registered in-process
  * (`polar-kit` runs its sources that way) or by a test runner, and Node 20 does not apply `--import tsx` in a
  * worker's `execArgv` to the worker's own entry.
  */
 function startIngestWorker(workerData: IngestWorkerData): Worker {
-  if (!INGEST_WORKER_URL.pathname.endsWith('.ts')) return new Worker(INGEST_WORKER_URL, { workerData });
+  if (!INGEST_WORKER_URL.pathname.endsWith('.ts'))
+    return new Worker(INGEST_WORKER_URL, { workerData, resourceLimits: WORKER_LIMITS });
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = INGEST_WORKER_URL.href;
   const code = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`;
-  return new Worker(code, { eval: true, workerData });
+  return new Worker(code, { eval: true, workerData, resourceLimits: WORKER_LIMITS });
 }
 
 /** `onOrderPaid` for `order.paid`, `onSubscriptionPastDue` for `subscription.past_due`, … */

@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/open.js';
@@ -183,5 +185,30 @@ describe('webhook ingest on a worker thread', () => {
       await ingest.close();
       db.close();
     }
+  });
+  it('keeps the process alive while the worker commits a batch, and lets it exit when idle', () => {
+    const dbPath = dbFile();
+    const d = orderDelivery(1);
+    const script = path.join(path.dirname(dbPath), 'one-delivery.mts');
+    const module = (relative: string) =>
+      JSON.stringify(fileURLToPath(new URL(relative, import.meta.url)).replace(/\.ts$/, '.js'));
+    // Nothing but the worker's answer is left to wait for once the delivery is handed over.
+    writeFileSync(
+      script,
+      `import { openDatabase } from ${module('../../server/db/open.ts')};
+       import { createWebhookIngest } from ${module('../../server/webhooks/ingest.ts')};
+       const db = openDatabase({ path: ${JSON.stringify(dbPath)} });
+       const ingest = createWebhookIngest({ db, secret: ${JSON.stringify(SECRET)}, logger: console });
+       ingest.handle(Buffer.from(${JSON.stringify(d.body)}), ${JSON.stringify(d.headers)})
+         .then((answer) => console.log('answered', answer.status));`,
+    );
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('answered 202');
+    expect(run.status).toBe(0);
+    expect(processedIds(dbPath)).toEqual(new Set(['msg_worker_1']));
   });
 });
