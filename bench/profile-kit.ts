@@ -3,8 +3,7 @@
  * alone (the `kit` server of `bench/servers.ts`, or its `kit-db` stack with that pragma, or the bare verifier for
  * comparison) as `npm run bench` does
  * and prints the server's CPU time per event (user + system, from /proc: far less sensitive to a busy machine
- * than events/s), and how much of it the main thread (the event loop) spent; with `--cpu`, under `--cpu-prof`,
- * the functions with the most self time (main thread only). For finding what to
+ * than events/s); with `--cpu`, under `--cpu-prof`, the functions with the most self time. For finding what to
  * make cheaper; not part of the report.
  */
 import { spawn } from 'node:child_process';
@@ -46,24 +45,19 @@ const url = await new Promise<string>((resolve) => {
   });
 });
 await webhookLoad({ url, secret: SECRET, scheme: 'standard', connections: 10, seconds: 1 });
-/** User and system CPU seconds so far of the server process (all threads), or of its main thread alone. */
-const cpuSeconds = (stat = `/proc/${child.pid}/stat`) => {
-  const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
+/** User and system CPU seconds of the server process so far. */
+const cpuSeconds = () => {
+  const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 };
-/** The main thread: the event loop, which serves HTTP and verifies; the kit's ingest worker runs beside it. */
-const mainThread = `/proc/${child.pid}/task/${child.pid}/stat`;
 const cpuBefore = cpuSeconds();
-const mainBefore = cpuSeconds(mainThread);
 const figures = await webhookLoad({ url, secret: SECRET, scheme: 'standard', connections: 10, seconds });
 const cpuAfter = cpuSeconds();
-const mainAfter = cpuSeconds(mainThread);
 const perEvent = (seconds: number) => ((1e6 * seconds) / Math.max(1, figures.ok)).toFixed(0);
 const user = cpuAfter.user - cpuBefore.user;
 const system = cpuAfter.system - cpuBefore.system;
-const main = mainAfter.user - mainBefore.user + mainAfter.system - mainBefore.system;
 process.stdout.write(
-  `${figures.rps.toFixed(0)} ev/s, p99 ${figures.p99} ms, server CPU ${perEvent(user + system)} µs/event (user ${perEvent(user)}, system ${perEvent(system)}; main thread ${perEvent(main)})\n`,
+  `${figures.rps.toFixed(0)} ev/s, p99 ${figures.p99} ms, server CPU ${perEvent(user + system)} µs/event (user ${perEvent(user)}, system ${perEvent(system)})\n`,
 );
 if (kind === 'FULL' || kind === 'NORMAL') {
   // The `kit-db` stack counts its transactions: how many deliveries shared each COMMIT.

@@ -258,10 +258,8 @@ export function renderReport(report: Report): string {
     '',
     'Each request is a new, freshly signed delivery: alternately `order.paid` (2.3 KB) and `subscription.updated` (2.7 KB), each ' +
       'with its own `webhook-id` and object id, so the kit verifies, de-duplicates, stores the raw payload and applies a new order or ' +
-      "subscription version. The kit's event loop reads and verifies each delivery; the SQLite side runs on the kit's ingest worker " +
-      'thread, with its own connection to the database file. Deliveries verified while the worker commits one batch form the next ' +
-      'one transaction (group commit: each in its own savepoint, so a failing one rolls back alone) and one COMMIT; each is answered ' +
-      'only after the worker reported that COMMIT returned. Server CPU counts both threads.',
+      "subscription version. Deliveries verified during one turn of the kit's event loop share one transaction (group commit: each in " +
+      'its own savepoint, so a failing one rolls back alone) and one COMMIT; each is answered only after that COMMIT returned.',
     '',
     '![events/s and p99 of the three webhook servers](webhooks.svg)',
     '',
@@ -514,9 +512,7 @@ function renderGaps(report: Report): string[] {
   const bare = find(report, 'bare');
   const cpu = (c: WebhookContender) => c.cpuUsPerEvent ?? Number.NaN;
   lines.push(
-    `- **Webhook ingest.** The event loop serves HTTP and verifies signatures; the statements, the COMMIT and its fsync run on the ` +
-      `ingest worker thread, so the fsync blocks the worker, not the requests, and the two threads use both cores. ` +
-      `With group commit one fsync covers every delivery that arrived during the previous commit, so ` +
+    `- **Webhook ingest.** With group commit one fsync covers every delivery that arrived during the previous commit, so ` +
       `\`synchronous=FULL\` ${ratio(normal.rps, full.rps) < 1.2 ? 'costs little' : 'still costs a share'}: ${f0(full.rps)} vs ` +
       `${f0(normal.rps)} events/s for \`NORMAL\` (${f2(ratio(normal.rps, full.rps))}×). The kit is bound by CPU: it spends ${f0(cpu(kit))} µs of CPU per event against ${f0(cpu(polar))} µs for ` +
       `\`@polar-sh/express\` (which stores nothing) and ${f0(cpu(bare))} µs for the bare verifier, and it shares the 2 cores with the load ` +
@@ -530,7 +526,7 @@ function renderGaps(report: Report): string[] {
       'that server spends per event; the `webhook_events` payload, kept once byte for byte for replay, is the largest write, and the ' +
       'fsync of each COMMIT the largest share of the system time. ' +
       `p99 (${f1(kit.p99)} ms; rounds ${kit.rounds.map((r) => f1(r.p99)).join(', ')} ms): an answer waits for the COMMIT of its ` +
-      'batch, and a delivery that arrives while the worker commits a batch also waits for that one, so with a CPU-bound server ' +
+      'batch, and a delivery that arrives while a batch is being committed also waits for that one, so with a CPU-bound server ' +
       'sharing its cores the tail follows the scheduling of the whole machine.',
     `- **Products.** The kit answers at ${f2(ratio(report.products.contenders[0]!.rps, report.products.contenders[1]!.rps))}× of a bare Express handler. ` +
       'It answers from a serialised list and ETag kept in memory (rebuilt only when the product webhooks or a refresh change the ' +

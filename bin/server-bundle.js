@@ -13,9 +13,6 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT_DIR = path.join(ROOT, 'dist', 'server');
 /** The bundle's entry file. */
 export const BUNDLE = path.join(OUT_DIR, 'polar-kit.mjs');
-/** The bundled webhook ingest worker, beside the entry file. */
-const WORKER_NAME = 'ingest-worker';
-const WORKER_URL_MODULE = path.join(ROOT, 'server', 'webhooks', 'ingest-worker-url.ts');
 /** What the bundle is built from: a change to any of these makes it stale. */
 const SOURCES = ['cli', 'server', 'emulator', 'contract', 'package-lock.json', 'bin/server-bundle.js'];
 
@@ -35,11 +32,7 @@ export async function buildServerBundle({ force = false } = {}) {
   const { build } = await import('esbuild');
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: {
-      'polar-kit': path.join(ROOT, 'cli', 'main.ts'),
-      // The webhook ingest's worker thread (server/webhooks/ingest-worker-url.ts points at it, see below).
-      [WORKER_NAME]: path.join(ROOT, 'server', 'webhooks', 'ingest-worker.ts'),
-    },
+    entryPoints: { 'polar-kit': path.join(ROOT, 'cli', 'main.ts') },
     outdir: OUT_DIR,
     outExtension: { '.js': '.mjs' },
     // Chunks sit beside the entry: the source-relative URLs below are written from this folder.
@@ -67,20 +60,11 @@ export async function buildServerBundle({ force = false } = {}) {
 /**
  * Files that find their neighbours through `import.meta.url` (migrations, the emulator's assets, package.json,
  * dist/) keep finding them in the source tree: each such `import.meta.url` becomes the URL of its own source
- * file, written relative to the bundle so the folder may move. The ingest worker's URL instead names the bundled
- * worker, which sits beside every chunk (one folder, no subfolders).
+ * file, written relative to the bundle so the folder may move.
  */
 const sourceRelativeUrls = {
   name: 'source-relative-urls',
   setup(build) {
-    // Except the ingest worker's URL: the compiled kit starts the compiled worker, not its TypeScript source.
-    build.onLoad({ filter: /ingest-worker-url\.ts$/ }, (args) => {
-      if (path.resolve(args.path) !== WORKER_URL_MODULE) return undefined;
-      return {
-        contents: `export const INGEST_WORKER_URL = new URL(${JSON.stringify(`./${WORKER_NAME}.mjs`)}, import.meta.url);`,
-        loader: 'ts',
-      };
-    });
     build.onLoad({ filter: /\.ts$/ }, async (args) => {
       const code = await readFile(args.path, 'utf8');
       if (!code.includes('import.meta.url')) return { contents: code, loader: 'ts' };

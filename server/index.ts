@@ -60,11 +60,7 @@ export type KitOptions = WebhookHooks & {
   apiUrl?: string | null;
   /** `POLAR_ORGANIZATION_ID`. */
   organizationId?: string | null;
-  /**
-   * `DATABASE_PATH` (a file, or `:memory:`). With a file, webhook deliveries are committed on a worker thread
-   * with its own connection, beside the event loop; a `:memory:` database cannot be shared with a second
-   * connection, so there they are committed on the event loop. @default './data/kit.sqlite'
-   */
+  /** `DATABASE_PATH` (a file, or `:memory:`). @default './data/kit.sqlite' */
   databasePath?: string;
   /**
    * `DATABASE_SYNCHRONOUS`: `full` makes every acknowledged webhook survive a power cut (an fsync per commit);
@@ -331,8 +327,6 @@ export function createKit(options: KitOptions): Kit {
       closed = true;
       await reconcileSchedule?.stop();
       await flusher.stop();
-      // Deliveries already taken are answered before the worker that commits them stops.
-      await ingest.close();
       // Webhook callbacks still running may read the database (kit.orders, kit.access): let them finish.
       await ingest.drain();
       db.close();

@@ -17,22 +17,6 @@ export type DatabaseOptions = {
 
 /** Opens (creating its folder if needed) and migrates the kit's SQLite database. Throws if migration fails. */
 export function openDatabase(options: DatabaseOptions): Db {
-  const db = openConnection(options);
-  try {
-    migrate(db);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  return db;
-}
-
-/**
- * Opens a connection with the kit's settings (WAL, `synchronous`, foreign keys, a 5 s busy timeout: a write
- * that meets another connection's write lock waits for it), without migrating: for a second connection to a
- * database the kit already opened, such as the webhook ingest worker's.
- */
-export function openConnection(options: DatabaseOptions): Db {
   if (options.path !== ':memory:') mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
   const synchronous = (options.synchronous ?? 'FULL').toUpperCase();
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL')
@@ -46,5 +30,6 @@ export function openConnection(options: DatabaseOptions): Db {
   // and its reads are index lookups, which the OS page cache serves as well, and a 16 MB cache fills up with
   // written pages and stays in the process's memory for good.
   db.pragma('cache_size = -2000');
+  migrate(db);
   return db;
 }

@@ -68,18 +68,6 @@ export function isKnownEventType(type: string): type is KnownEventType {
   return KNOWN.has(type);
 }
 
-const CATALOG_EVENT_TYPES = new Set([
-  'product.created',
-  'product.updated',
-  'benefit.created',
-  'benefit.updated',
-]);
-
-/** Whether applying an event of this type may change the product catalogue (the products cache). */
-export function changesCatalog(type: string): boolean {
-  return CATALOG_EVENT_TYPES.has(type);
-}
-
 export type EventApplier = ReturnType<typeof createEventApplier>;
 
 /**

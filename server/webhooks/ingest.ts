@@ -1,6 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { Database } from 'better-sqlite3';
 import type { WebhookReceipt } from '../../contract/contract.js';
 import { AppError } from '../errors.js';
@@ -9,12 +7,8 @@ import { normalizeTimestamp } from '../db/timestamps.js';
 import { createWebhookEventStore } from '../db/webhook-events.js';
 import { createWebhookVerifier } from '../polar/verify-webhook.js';
 import type { PolarWebhookEvent } from '../polar/verify-webhook.js';
-import { changesCatalog, isKnownEventType } from './apply-event.js';
-import { createBatchWriter } from './ingest-batch.js';
-import type { BatchResult, Delivery, DeliveryResult } from './ingest-batch.js';
-import { fromWireError } from './ingest-protocol.js';
-import type { BatchReply, BatchRequest, IngestWorkerData, WireResult } from './ingest-protocol.js';
-import { INGEST_WORKER_URL } from './ingest-worker-url.js';
+import { createEventApplier, isKnownEventType } from './apply-event.js';
+import type { KnownEventType } from './apply-event.js';
 
 export type { PolarWebhookEvent } from '../polar/verify-webhook.js';
 
@@ -83,16 +77,6 @@ export type WebhookIngestOptions = {
   maxBatch?: number;
   /** Called after each committed transaction of deliveries, before they are answered (for metrics). */
   onBatch?: (batch: { size: number; failed: number; ms: number }) => void;
-  /**
-   * Where the transactions run. `'worker'`: on a `node:worker_threads` thread with its own connection to the
-   * database file (opened with `db`'s `synchronous` level and busy timeout), so that the event loop only
-   * reads, verifies and answers deliveries while the statements, the COMMIT and its fsync run beside it
-   * (batches with `product.*` or `benefit.*` events excepted, see `dispatch`).
-   * `'inline'`: on `db`, on the event loop. A `:memory:` database cannot be opened by a second connection:
-   * its ingest is always inline. Either way the same code applies a batch (`createBatchWriter`).
-   * @default 'worker' for a database file
-   */
-  thread?: 'worker' | 'inline';
 };
 
 /** The answer to one delivery, sent only once the transaction that recorded it has committed. */
@@ -107,29 +91,16 @@ export type WebhookIngest = {
    * `webhook-id` already processed or ignored (also earlier in the same transaction).
    * @throws {AppError} (as a rejection) WEBHOOK_SIGNATURE_INVALID (403), WEBHOOK_PAYLOAD_INVALID (400, also for
    * data the kit cannot store; the event is recorded `failed`), INTERNAL (500: nothing applied, the event is
-   * recorded `failed` and a retry re-applies it; also when the ingest worker exits before answering, or after
-   * `close`)
+   * recorded `failed` and a retry re-applies it)
    */
   handle(raw: Buffer, headers: IncomingHttpHeaders): Promise<WebhookAnswer>;
   /**
-   * Applies a stored payload again (for a failed event, or after a fix), on `db` itself.
+   * Applies a stored payload again (for a failed event, or after a fix).
    * @throws {AppError} WEBHOOK_EVENT_NOT_FOUND
    */
   replay(webhookId: string): { status: 'processed' | 'failed' | 'ignored' };
   /** Resolves when every callback started so far has settled. */
   drain(): Promise<void>;
-  /**
-   * Stops taking deliveries (later ones are answered 500, so Polar retries them), waits until those already
-   * taken are answered, and stops the worker. Callbacks may still be running: see `drain`.
-   */
-  close(): Promise<void>;
-  /** Where the transactions run (see `WebhookIngestOptions.thread`). */
-  readonly thread: 'worker' | 'inline';
-  /**
-   * The worker thread running the transactions, if one is running (it starts with the first delivery and
-   * again after one exited); `null` inline. For monitoring: its exit fails only the batch it was committing.
-   */
-  worker(): Worker | null;
 };
 
 const DEFAULT_MAX_BATCH = 256;
@@ -144,19 +115,99 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
   const maxBatch = Math.max(1, Math.floor(options.maxBatch ?? DEFAULT_MAX_BATCH));
   const verifier = createWebhookVerifier(options.secret, { now: () => now().getTime() });
   const events = createWebhookEventStore(db);
-  const writer = createBatchWriter(db);
-  const thread: 'worker' | 'inline' = options.thread === 'inline' || db.memory ? 'inline' : 'worker';
+  const applier = createEventApplier(db);
   const pending = new Set<Promise<void>>();
 
+  type Outcome = 'processed' | 'ignored' | 'duplicate';
+  type Delivery = {
+    webhookId: string;
+    event: PolarWebhookEvent;
+    body: string;
+    at: string;
+    receivedAt: string;
+  };
   type Queued = {
     delivery: Delivery;
     resolve(answer: WebhookAnswer): void;
     reject(error: unknown): void;
+    outcome?: Outcome;
+    error?: unknown;
+    /** The failure was recorded inside the batch's transaction (committed with it). */
+    failureRecorded?: boolean;
   };
 
-  function fail(d: Delivery, error: unknown, recordError?: unknown): void {
-    if (recordError !== undefined)
+  function applyOne(d: Delivery, processedAt: string): Outcome {
+    const known = isKnownEventType(d.event.type);
+    // The insert itself finds a duplicate (a `webhook-id` already processed or ignored): nothing is written.
+    const recorded = events.recordDelivery({
+      webhookId: d.webhookId,
+      type: d.event.type,
+      eventTimestamp: d.at,
+      payload: d.body,
+      status: known ? 'processed' : 'ignored',
+      receivedAt: d.receivedAt,
+      processedAt,
+    });
+    if (!recorded) return 'duplicate';
+    if (known) applier.apply(d.event as PolarWebhookEvent & { type: KnownEventType }, d.at);
+    return known ? 'processed' : 'ignored';
+  }
+
+  // Called inside `batch`, this is a savepoint: a throw rolls back this delivery only.
+  const ingestOne = db.transaction(applyOne);
+
+  const batch = db.transaction((items: Queued[]): void => {
+    const processedAt = now().toISOString();
+    for (const item of items) {
+      try {
+        item.outcome = ingestOne(item.delivery, processedAt);
+      } catch (error) {
+        // SQLite itself may have ended the whole transaction (a full disk, an I/O error): then nothing of
+        // this batch is applied, and carrying on would commit the rest one statement at a time.
+        if (!db.inTransaction) throw error;
+        item.error = error;
+        item.failureRecorded = recordFailure(item.delivery, error);
+      }
+    }
+  });
+
+  const reapply = db.transaction((d: Delivery): void => {
+    applier.apply(d.event as PolarWebhookEvent & { type: KnownEventType }, d.at);
+    events.recordOutcome({
+      webhookId: d.webhookId,
+      type: d.event.type,
+      eventTimestamp: d.at,
+      payload: d.body,
+      status: 'processed',
+      receivedAt: d.receivedAt,
+      processedAt: now().toISOString(),
+    });
+  });
+
+  function describe(error: unknown): string {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  }
+
+  /** Records a failed delivery (with the error) so a retry or a replay re-applies it; false if it could not. */
+  function recordFailure(d: Delivery, error: unknown): boolean {
+    try {
+      events.recordFailure({
+        webhookId: d.webhookId,
+        type: d.event.type,
+        eventTimestamp: d.at,
+        payload: d.body,
+        error: describe(error),
+        receivedAt: d.receivedAt,
+      });
+      return true;
+    } catch (recordError) {
       logger.error({ err: recordError, webhookId: d.webhookId }, 'could not record the webhook failure');
+      return false;
+    }
+  }
+
+  function fail(d: Delivery, error: unknown, recorded = false): void {
+    if (!recorded) recordFailure(d, error);
     logger.error({ err: error, webhookId: d.webhookId, type: d.event.type }, 'webhook event failed');
   }
 
@@ -188,56 +239,16 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     }
   }
 
-  /** Answers a batch's deliveries once its transaction is over, and runs the callbacks of the committed ones. */
-  function settle(items: readonly Queued[], batch: BatchResult, ms: number): void {
-    const { committed, results } = batch;
-    if (!committed) {
-      // BEGIN or COMMIT failed, or SQLite ended the transaction: nothing of this batch is stored.
-      items.forEach((item, i) => {
-        const result = results[i] as Extract<DeliveryResult, { error: unknown }>;
-        fail(item.delivery, result.error, result.recordError);
-        item.reject(new AppError('INTERNAL', { cause: result.error }));
-      });
-      return;
-    }
-    // Committed: now, and only now, answer and run the callbacks.
-    if (options.onBatch) {
-      const failed = results.filter((result) => 'error' in result).length;
-      try {
-        options.onBatch({ size: items.length, failed, ms });
-      } catch (error) {
-        logger.error({ err: error }, 'webhook batch callback failed');
-      }
-    }
-    items.forEach((item, i) => {
-      const result = results[i]!;
-      if ('error' in result) {
-        fail(item.delivery, result.error, result.recordError);
-        item.reject(failure(result.error));
-      } else if (result.outcome === 'duplicate') {
-        item.resolve({ status: 200, body: { received: true, duplicate: true } });
-      } else {
-        item.resolve({ status: 202, body: { received: true } });
-        runHooks(item.delivery.event);
-      }
-    });
-  }
-
   // Group commit: verified deliveries wait in `queue`, and the check phase of the event loop (`setImmediate`,
   // no timer) commits them in one transaction. While deliveries keep arriving, the commit waits up to
   // `GATHER_TURNS` more turns: each polls without waiting and reads the requests that came in while the
   // queued ones were being verified (under load, from the senders the previous commit just answered), so
   // they share the COMMIT and its fsync. A turn that adds nothing, a full batch, or the last of those turns
-  // commits; a lone delivery on an idle kit waits one empty turn. With the worker, one batch is committed at
-  // a time: the deliveries verified meanwhile start the next one, which is answered first and then gathers
-  // like any other (the senders just answered send again: 6-7 deliveries per COMMIT instead of 5 under the
-  // benchmark's load of 10 connections, and less CPU per event).
+  // commits; a lone delivery on an idle kit waits one empty turn.
   let queue: Queued[] = [];
   let scheduled = false;
   let gatherTurns = 0;
   let gathered = 0;
-  let closed = false;
-  let idleWaiters: Array<() => void> = [];
 
   function schedule(): void {
     if (scheduled) return;
@@ -245,17 +256,8 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     setImmediate(flush);
   }
 
-  /** Takes the next batch off the queue; the rest waits for the next turn (or the worker's next answer). */
-  function take(): Queued[] {
-    const items = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
-    queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
-    return items;
-  }
-
   function flush(): void {
     scheduled = false;
-    // The worker's answer sends the next batch.
-    if (inFlight) return;
     if (gatherTurns < GATHER_TURNS && queue.length > gathered && queue.length < maxBatch) {
       gatherTurns++;
       gathered = queue.length;
@@ -264,127 +266,46 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     }
     gatherTurns = 0;
     gathered = 0;
-    dispatch(take());
-  }
-
-  /**
-   * Commits a batch on the worker, or on `db` when the ingest is inline or the batch changes the product
-   * catalogue: the catalogue's cache in this thread learns of product writes made through `db` only, and
-   * product and benefit events are rare. Called only while the worker holds no batch, so batches stay in order.
-   */
-  function dispatch(items: Queued[]): void {
-    if (
-      items.length > 0 &&
-      thread === 'worker' &&
-      !items.some((item) => changesCatalog(item.delivery.event.type))
-    ) {
-      send(items);
-      return;
-    }
+    const items = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+    queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
     // The rest waits for the next turn, so the answers of this batch go out first.
     if (queue.length > 0) schedule();
-    if (items.length > 0) {
-      const started = performance.now();
-      const result = writer.commit(
-        items.map((item) => item.delivery),
-        now().toISOString(),
-      );
-      settle(items, result, performance.now() - started);
-    }
-    notifyIdle();
-  }
-
-  function notifyIdle(): void {
-    if (queue.length > 0 || inFlight || idleWaiters.length === 0) return;
-    const waiters = idleWaiters;
-    idleWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  // The worker: started on demand, and again after one exited. It answers each batch after its COMMIT.
-  let worker: Worker | null = null;
-  let inFlight: { seq: number; items: Queued[]; started: number } | null = null;
-  let seq = 0;
-
-  function startWorker(): Worker {
-    const workerData: IngestWorkerData = {
-      path: path.resolve(db.name),
-      synchronous: db.pragma('synchronous', { simple: true }) as number,
-      busyTimeoutMs: db.pragma('busy_timeout', { simple: true }) as number,
-    };
-    const started = startIngestWorker(workerData);
-    // An idle worker does not keep the process alive; one committing a batch does (see `send`, `onReply`).
-    started.unref();
-    started.on('message', (reply: BatchReply) => onReply(started, reply));
-    started.on('error', (error) => logger.error({ err: error }, 'the webhook ingest worker failed'));
-    started.on('exit', (code) => onExit(started, code));
-    return started;
-  }
-
-  function send(items: Queued[]): void {
-    const request: BatchRequest = {
-      seq: ++seq,
-      processedAt: now().toISOString(),
-      deliveries: items.map(({ delivery: d }) => ({
-        webhookId: d.webhookId,
-        body: d.body,
-        at: d.at,
-        receivedAt: d.receivedAt,
-      })),
-    };
+    if (items.length === 0) return;
+    const started = performance.now();
     try {
-      worker ??= startWorker();
-      inFlight = { seq: request.seq, items, started: performance.now() };
-      worker.ref();
-      worker.postMessage(request);
+      batch.immediate(items);
     } catch (error) {
-      inFlight = null;
+      // BEGIN or COMMIT failed, or SQLite ended the transaction: nothing of this batch is stored.
       for (const item of items) {
         fail(item.delivery, error);
         item.reject(new AppError('INTERNAL', { cause: error }));
       }
-      notifyIdle();
+      return;
     }
-  }
-
-  function onReply(from: Worker, reply: BatchReply): void {
-    if (from !== worker || !inFlight || reply.seq !== inFlight.seq) return;
-    const { items, started } = inFlight;
-    inFlight = null;
-    from.unref();
-    settle(
-      items,
-      { committed: reply.committed, results: reply.results.map(fromWire) },
-      performance.now() - started,
-    );
-    if (queue.length > 0) schedule();
-    notifyIdle();
-  }
-
-  function onExit(from: Worker, code: number): void {
-    if (from !== worker) return;
-    worker = null;
-    const lost = inFlight;
-    inFlight = null;
-    if (lost) {
-      // Whether its COMMIT happened is unknown: 500, so Polar retries (a retry of a committed one is a duplicate).
-      const error = new Error(`The webhook ingest worker exited (code ${code}) before answering.`);
-      for (const item of lost.items) {
-        fail(item.delivery, error);
-        item.reject(new AppError('INTERNAL', { cause: error }));
+    // Committed: now, and only now, answer and run the callbacks.
+    if (options.onBatch) {
+      const failed = items.filter((item) => item.error !== undefined).length;
+      try {
+        options.onBatch({ size: items.length, failed, ms: performance.now() - started });
+      } catch (error) {
+        logger.error({ err: error }, 'webhook batch callback failed');
       }
     }
-    // A new worker takes the deliveries still waiting.
-    if (queue.length > 0) dispatch(take());
-    notifyIdle();
+    for (const item of items) {
+      if (item.error !== undefined) {
+        fail(item.delivery, item.error, item.failureRecorded);
+        item.reject(failure(item.error));
+      } else if (item.outcome === 'duplicate') {
+        item.resolve({ status: 200, body: { received: true, duplicate: true } });
+      } else {
+        item.resolve({ status: 202, body: { received: true } });
+        runHooks(item.delivery.event);
+      }
+    }
   }
 
   return {
-    thread,
-
     handle(raw, headers) {
-      if (closed)
-        return Promise.reject(new AppError('INTERNAL', { detail: 'The webhook ingest is closed.' }));
       let delivery: Delivery;
       try {
         const verified = verifier.verify(raw, headers);
@@ -423,9 +344,9 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
         receivedAt: stored.receivedAt,
       };
       try {
-        writer.reapply(delivery, now().toISOString());
+        reapply.immediate(delivery);
       } catch (error) {
-        fail(delivery, error, writer.recordFailure(delivery, error));
+        fail(delivery, error);
         return { status: 'failed' };
       }
       // Callbacks already ran for an event that was processed before; a failed one never reached them.
@@ -436,46 +357,7 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     async drain() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
-
-    async close() {
-      closed = true;
-      while (queue.length > 0 || inFlight) await new Promise<void>((resolve) => idleWaiters.push(resolve));
-      const stopping = worker;
-      worker = null;
-      await stopping?.terminate();
-    },
-
-    worker: () => worker,
   };
-}
-
-function fromWire(result: WireResult): DeliveryResult {
-  if ('outcome' in result) return { outcome: result.outcome };
-  const error = fromWireError(result.error);
-  return result.recordError === undefined
-    ? { error }
-    : { error, recordError: fromWireError(result.recordError) };
-}
-
-/**
- * The worker's young generation: V8's default for a worker (up to 48 MB) fills with the garbage of every batch
- * and stays resident; what a batch allocates is garbage after its COMMIT.
- */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
-
-/**
- * Starts the ingest worker. The compiled kit has a compiled worker; from the sources the worker is TypeScript,
- * loaded through tsx's `tsImport` inside the thread: a worker does not inherit a loader registered in-process
- * (`polar-kit` runs its sources that way) or by a test runner, and Node 20 does not apply `--import tsx` in a
- * worker's `execArgv` to the worker's own entry.
- */
-function startIngestWorker(workerData: IngestWorkerData): Worker {
-  if (!INGEST_WORKER_URL.pathname.endsWith('.ts'))
-    return new Worker(INGEST_WORKER_URL, { workerData, resourceLimits: WORKER_LIMITS });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = INGEST_WORKER_URL.href;
-  const code = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}));`;
-  return new Worker(code, { eval: true, workerData, resourceLimits: WORKER_LIMITS });
 }
 
 /** `onOrderPaid` for `order.paid`, `onSubscriptionPastDue` for `subscription.past_due`, … */

@@ -70,7 +70,6 @@ export async function startWebhookApp(options: {
         headers,
       }),
     async close() {
-      await ingest.close();
       await ingest.drain();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
