@@ -153,10 +153,27 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     return known ? 'processed' : 'ignored';
   }
 
-  // Called inside `batch`, this is a savepoint: a throw rolls back this delivery only.
+  // Called inside `guarded`, this is a savepoint: a throw rolls back this delivery only.
   const ingestOne = db.transaction(applyOne);
 
-  const batch = db.transaction((items: Queued[]): void => {
+  /** Thrown out of `optimistic` when a delivery failed, so that the batch is rolled back and run again. */
+  const deliveryFailed = new Error('a delivery of the batch failed');
+
+  // The usual batch, where every delivery succeeds, without a savepoint per delivery: the first delivery that
+  // throws rolls the whole batch back and `guarded` runs it again, so each outcome is the one `guarded` gives.
+  const optimistic = db.transaction((items: Queued[]): void => {
+    const processedAt = now().toISOString();
+    for (const item of items) {
+      try {
+        item.outcome = applyOne(item.delivery, processedAt);
+      } catch {
+        throw deliveryFailed;
+      }
+    }
+  });
+
+  // Every delivery in its own savepoint: a failing one rolls back only itself.
+  const guarded = db.transaction((items: Queued[]): void => {
     const processedAt = now().toISOString();
     for (const item of items) {
       try {
@@ -170,6 +187,18 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
       }
     }
   });
+
+  /** Applies and commits a batch; throws when nothing of it could be stored (BEGIN, COMMIT, SQLite ended it). */
+  function commitBatch(items: Queued[]): void {
+    try {
+      optimistic.immediate(items);
+      return;
+    } catch (error) {
+      if (error !== deliveryFailed) throw error;
+    }
+    for (const item of items) item.outcome = undefined;
+    guarded.immediate(items);
+  }
 
   const reapply = db.transaction((d: Delivery): void => {
     applier.apply(d.event as PolarWebhookEvent & { type: KnownEventType }, d.at);
@@ -273,7 +302,7 @@ export function createWebhookIngest(options: WebhookIngestOptions): WebhookInges
     if (items.length === 0) return;
     const started = performance.now();
     try {
-      batch.immediate(items);
+      commitBatch(items);
     } catch (error) {
       // BEGIN or COMMIT failed, or SQLite ended the transaction: nothing of this batch is stored.
       for (const item of items) {

@@ -166,6 +166,28 @@ describe('group commit of webhook deliveries', () => {
     s.db.close();
   });
 
+  it('with a failing delivery after them, still applies the others once and answers copies as duplicates', async () => {
+    const s = setup();
+    s.db.exec(
+      `CREATE TEMP TRIGGER fail_last BEFORE INSERT ON orders WHEN NEW.id = 'order-9'
+       BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`,
+    );
+    const d = orderDelivery(1, 'msg_twice');
+    const failing = orderDelivery(9);
+    const results = await settle([
+      s.ingest.handle(Buffer.from(d.body), d.headers),
+      s.ingest.handle(Buffer.from(d.body), d.headers),
+      s.ingest.handle(Buffer.from(failing.body), failing.headers),
+    ]);
+    expect(s.batches).toEqual([{ size: 3, failed: 1 }]);
+    expect(results.map((r) => r.status)).toEqual([202, 200, 500]);
+    expect(results[1]!.answer?.body).toEqual({ received: true, duplicate: true });
+    expect(s.row('msg_twice')).toMatchObject({ status: 'processed', attempts: 1 });
+    expect(s.row('msg_batch_9')).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(s.orders()).toEqual(['order-1']);
+    s.db.close();
+  });
+
   it('rejects a bad signature at once, outside any batch', async () => {
     const s = setup();
     const d = orderDelivery(1);
