@@ -8,13 +8,13 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { expect, test as base, type Browser } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { startEmulator } from '../helpers/emulator.js';
 import { emulatorRest, type Json } from '../helpers/emulator-rest.js';
 import {
-  launchWithPolarFront,
   POLAR_SANDBOX_ORIGIN as POLAR_SANDBOX,
   startPolarFront,
+  testWithPolarFront,
   type PolarFront,
 } from '../helpers/polar-origin.js';
 
@@ -46,18 +46,7 @@ let merchantOrigin: string;
 let polarFront: PolarFront;
 
 /** `page` in a browser that reaches sandbox.polar.sh at this test's emulator. */
-const test = base.extend<{ polarBrowser: Browser }>({
-  polarBrowser: async ({ playwright, launchOptions }, use) => {
-    const browser = await launchWithPolarFront(playwright, launchOptions, polarFront);
-    await use(browser);
-    await browser.close();
-  },
-  page: async ({ polarBrowser }, use) => {
-    const context = await polarBrowser.newContext({ ignoreHTTPSErrors: true });
-    await use(await context.newPage());
-    await context.close();
-  },
-});
+const test = testWithPolarFront(() => polarFront);
 
 test.beforeEach(async () => {
   emulator = await startEmulator({ publicUrl: POLAR_SANDBOX });

@@ -12,6 +12,7 @@ import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { test } from '@playwright/test';
 import type { Browser, LaunchOptions, PlaywrightWorkerArgs } from '@playwright/test';
 
 export const POLAR_SANDBOX_ORIGIN = 'https://sandbox.polar.sh';
@@ -52,6 +53,25 @@ export function launchWithPolarFront(
       ...(launchOptions.args ?? []),
       `--host-resolver-rules=MAP ${new URL(POLAR_SANDBOX_ORIGIN).hostname} 127.0.0.1:${front.port}`,
     ],
+  });
+}
+
+/**
+ * Playwright's `test` whose `page` lives in a browser that reaches sandbox.polar.sh at `front()` (read when each
+ * test starts, so the front may be started in a `beforeAll` or `beforeEach`).
+ */
+export function testWithPolarFront(front: () => PolarFront) {
+  return test.extend<{ polarBrowser: Browser }>({
+    polarBrowser: async ({ playwright, launchOptions }, use) => {
+      const browser = await launchWithPolarFront(playwright, launchOptions, front());
+      await use(browser);
+      await browser.close();
+    },
+    page: async ({ polarBrowser }, use) => {
+      const context = await polarBrowser.newContext({ ignoreHTTPSErrors: true });
+      await use(await context.newPage());
+      await context.close();
+    },
   });
 }
 

@@ -5,10 +5,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { expect, test, type Browser, type FrameLocator, type Page } from '@playwright/test';
+import { expect, test, type FrameLocator, type Page } from '@playwright/test';
 import { createApp } from '../../server/http/app.js';
 import { createSilentLogger } from '../../server/logger.js';
-import { launchWithPolarFront, startPolarFront, type PolarFront } from '../helpers/polar-origin.js';
+import { startPolarFront, testWithPolarFront, type PolarFront } from '../helpers/polar-origin.js';
 import { startTestKit, type TestKit } from '../helpers/test-kit.js';
 import {
   ensureWidgetBuilt,
@@ -268,18 +268,7 @@ test.describe('buying through Polar’s official embed', () => {
   let front: PolarFront;
   // The browser reaches "https://sandbox.polar.sh" at the emulator (over HTTPS, so the hosted page's event stream
   // streams), and the embed's origin check passes for real.
-  const polarTest = test.extend<{ polarBrowser: Browser }>({
-    polarBrowser: async ({ playwright, launchOptions }, use) => {
-      const browser = await launchWithPolarFront(playwright, launchOptions, front);
-      await use(browser);
-      await browser.close();
-    },
-    page: async ({ polarBrowser }, use) => {
-      const context = await polarBrowser.newContext({ ignoreHTTPSErrors: true });
-      await use(await context.newPage());
-      await context.close();
-    },
-  });
+  const polarTest = testWithPolarFront(() => front);
   test.beforeAll(async () => {
     shop = await openShop({ emulator: { publicUrl: SANDBOX } });
     front = await startPolarFront(shop.kit.emulator.app);
