@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type FrameLocator, type Locator, type Page } from '@playwright/test';
 import type { AccessResponse, OrdersResponse } from '../../contract/contract.js';
-import { freePort, startKitProcess, stopKitProcess, type KitProcess } from '../helpers/kit-process.js';
+import { startKitOnFreePorts, stopKitProcess, type KitProcess } from '../helpers/kit-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -47,13 +47,10 @@ export function buildDemo(): void {
 export async function startDemo(): Promise<Demo> {
   buildDemo();
   const dir = mkdtempSync(path.join(tmpdir(), 'polar-kit-e2e-'));
-  const [port, emulatorPort, embedPort] = [await freePort(), await freePort(), await freePort()];
-  const kit = await startKitProcess(dir, {
-    PORT: String(port),
-    POLAR_EMULATOR_PORT: String(emulatorPort),
-    DEMO_EMBED_PORT: String(embedPort),
+  const { kit, ports } = await startKitOnFreePorts(dir, ['PORT', 'POLAR_EMULATOR_PORT', 'DEMO_EMBED_PORT'], {
     DATABASE_PATH: path.join(dir, 'data/kit.sqlite'),
   });
+  const { PORT: port, POLAR_EMULATOR_PORT: emulatorPort, DEMO_EMBED_PORT: embedPort } = ports;
   const adminToken = /Admin token\s+(\S+)/.exec(kit.output())?.[1];
   if (!adminToken) throw new Error(`no admin token in the start output:\n${kit.output()}`);
   const url = `http://localhost:${port}`;

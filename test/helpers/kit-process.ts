@@ -5,17 +5,53 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/polar-kit.js', import.meta.url));
 
-/** A free loopback TCP port (listen on 0, read, close). */
+/** Ports this process has handed out, so two calls never return the same one. */
+const handedOut = new Set<number>();
+
+/**
+ * A free loopback TCP port for another process to listen on. It is drawn from 20000–32767, below Linux's
+ * ephemeral range (32768–60999): a port the kernel picked for `listen(0)` is, once closed, free for the kernel to
+ * give to the next outgoing connection (browsers and `fetch` open many), and the process it was meant for then
+ * finds it in use.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('no free port in 20000-32767 after 200 tries');
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * Starts `polar-kit start` like {@link startKitProcess}, with a fresh free port in each of the `ports` variables
+ * (e.g. `PORT`). Another test process can take a port between the check and the kit's listen; when the kit says a
+ * port is in use, it is started again on new ports (three tries).
+ */
+export async function startKitOnFreePorts(
+  cwd: string,
+  ports: readonly string[],
+  env: Record<string, string>,
+): Promise<{ kit: KitProcess; ports: Record<string, number> }> {
+  for (let attempt = 1; ; attempt++) {
+    const chosen: Record<string, number> = {};
+    for (const name of ports) chosen[name] = await freePort();
+    const portEnv = Object.fromEntries(Object.entries(chosen).map(([name, port]) => [name, String(port)]));
+    try {
+      return { kit: await startKitProcess(cwd, { ...env, ...portEnv }), ports: chosen };
+    } catch (error) {
+      if (attempt >= 3 || !String((error as Error).message).includes('already in use')) throw error;
+    }
+  }
 }
 
 export type KitProcess = {

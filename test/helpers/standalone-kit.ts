@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmulator } from './emulator.js';
 import type { StartedEmulator } from './emulator.js';
-import { freePort, startKitProcess, stopKitProcess } from './kit-process.js';
+import { startKitOnFreePorts, stopKitProcess } from './kit-process.js';
 
 /**
  * Starts an emulator (with no webhook endpoint registered) and `polar-kit start` pointed at it, on a free port
@@ -18,9 +18,10 @@ export async function startStandaloneKit(
   cleanups.push(() => emulator.close());
   const dir = mkdtempSync(path.join(tmpdir(), 'polar-kit-standalone-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const port = await freePort();
-  const kit = await startKitProcess(dir, {
-    PORT: String(port),
+  const {
+    kit,
+    ports: { PORT: port },
+  } = await startKitOnFreePorts(dir, ['PORT'], {
     POLAR_API_URL: emulator.url.replace(/\/+$/, ''),
     DATABASE_PATH: path.join(dir, 'kit.sqlite'),
     DEMO_EMBED_PORT: 'off',
