@@ -17,7 +17,6 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { Router } from 'express';
-import pino from 'pino';
 import { Webhook } from 'standardwebhooks';
 
 export type ServerSpec =
@@ -28,10 +27,10 @@ export type ServerSpec =
   | { kind: 'express-products'; file: string }
   | { kind: 'emulator' };
 
-/** The kit's production logger (info level, one line per request), writing to /dev/null. */
+/** The kit's production logger (info level, one line per request, its own stream), writing to /dev/null. */
 async function kitLogger() {
-  const { createLogger } = await import('../server/logger.js');
-  return createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
+  const { createLogger, logDestination } = await import('../server/logger.js');
+  return createLogger({ level: 'info', destination: logDestination('/dev/null') });
 }
 
 async function listen(handler: RequestListener | express.Express): Promise<string> {

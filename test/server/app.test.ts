@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HealthResponse, Product } from '../../contract/contract.js';
 import { createApp } from '../../server/http/app.js';
@@ -366,6 +368,25 @@ describe('logs', () => {
     expect(lines[0]).toContain('hello');
     expect(lines[0]).not.toMatch(/SECRET\d/);
     expect(lines[0]).toContain('[redacted]');
+  });
+
+  it('are written to stdout as they are logged, so the lines before a kill -9 are not lost', async () => {
+    const logger = fileURLToPath(new URL('../../server/logger.ts', import.meta.url));
+    const script = [
+      `const { createLogger } = await import(${JSON.stringify(logger)});`,
+      `const logger = createLogger({ level: 'info' });`,
+      `for (let n = 1; n <= 100; n++) logger.error({ n }, 'a line');`,
+      `process.kill(process.pid, 'SIGKILL');`,
+    ].join('\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    const signal = await new Promise((resolve) => child.once('close', (_code, signal) => resolve(signal)));
+    expect(signal).toBe('SIGKILL');
+    const lines = out.trim().split('\n').map((line) => JSON.parse(line) as { n: number; msg: string });
+    expect(lines.map((line) => line.n)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
   });
 });
 
