@@ -20,7 +20,7 @@ export function createBenefitGrantStore(db: Database) {
       is_granted = excluded.is_granted, is_revoked = excluded.is_revoked, granted_at = excluded.granted_at,
       revoked_at = excluded.revoked_at, created_at = excluded.created_at, modified_at = excluded.modified_at,
       version_key = excluded.version_key
-    WHERE excluded.version_key >= benefit_grants.version_key`);
+    WHERE excluded.version_key > benefit_grants.version_key`);
   const describe = db.prepare(
     `UPDATE benefit_grants SET benefit_type = @type, benefit_description = @description WHERE benefit_id = @id`,
   );

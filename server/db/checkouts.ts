@@ -73,7 +73,7 @@ export function createCheckoutStore(db: Database) {
       subscription_id = excluded.subscription_id, embed_origin = excluded.embed_origin,
       success_url = excluded.success_url, created_at = excluded.created_at, modified_at = excluded.modified_at,
       version_key = excluded.version_key
-    WHERE excluded.version_key >= checkouts.version_key`);
+    WHERE excluded.version_key > checkouts.version_key`);
   const setKey = db.prepare(
     `UPDATE checkouts SET idempotency_key = @key, request_hash = @hash WHERE id = @id AND idempotency_key IS NULL`,
   );

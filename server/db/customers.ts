@@ -40,7 +40,7 @@ export function createCustomerStore(db: Database) {
       created_at = excluded.created_at,
       modified_at = excluded.modified_at,
       version_key = excluded.version_key
-    WHERE excluded.version_key >= customers.version_key`);
+    WHERE excluded.version_key > customers.version_key`);
   const markDeleted = db.prepare(
     `UPDATE customers SET deleted_at = coalesce(deleted_at, @deleted_at) WHERE id = @id`,
   );

@@ -24,7 +24,7 @@ export function createOrderStore(db: Database) {
       refunded_amount = excluded.refunded_amount, currency = excluded.currency,
       created_at = excluded.created_at, modified_at = excluded.modified_at,
       version_key = excluded.version_key
-    WHERE excluded.version_key >= orders.version_key`);
+    WHERE excluded.version_key > orders.version_key`);
 
   return {
     /**

@@ -60,7 +60,7 @@ export function createProductStore(db: Database, options: { now?: () => Date } =
       is_archived = excluded.is_archived, prices = excluded.prices, benefits = excluded.benefits,
       metadata = excluded.metadata, created_at = excluded.created_at, modified_at = excluded.modified_at,
       version_key = excluded.version_key
-    WHERE excluded.version_key >= products.version_key`);
+    WHERE excluded.version_key > products.version_key`);
   const allIds = db.prepare<[], { id: string }>(`SELECT id FROM products`);
   const remove = db.prepare(`DELETE FROM products WHERE id = ?`);
   const setRefreshed = db.prepare(

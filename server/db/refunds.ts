@@ -17,7 +17,7 @@ export function createRefundStore(db: Database) {
       amount = excluded.amount, tax_amount = excluded.tax_amount, currency = excluded.currency,
       revoke_benefits = excluded.revoke_benefits, created_at = excluded.created_at,
       modified_at = excluded.modified_at, version_key = excluded.version_key
-    WHERE excluded.version_key >= refunds.version_key`);
+    WHERE excluded.version_key > refunds.version_key`);
 
   return {
     /**

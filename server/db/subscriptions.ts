@@ -25,7 +25,7 @@ export function createSubscriptionStore(db: Database) {
       started_at = excluded.started_at, ends_at = excluded.ends_at, ended_at = excluded.ended_at,
       past_due_at = excluded.past_due_at, created_at = excluded.created_at, modified_at = excluded.modified_at,
       version_key = excluded.version_key
-    WHERE excluded.version_key >= subscriptions.version_key`);
+    WHERE excluded.version_key > subscriptions.version_key`);
 
   return {
     /**

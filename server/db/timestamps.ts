@@ -50,21 +50,24 @@ export function optionalTimestamp(value: string | null | undefined): string | nu
 }
 
 /**
- * Marks the event time of a copy embedded in another object's event (an order's `subscription`, a grant's
- * `customer`). It sorts before every event time and before {@link NO_EVENT} (`-` < `0`), so such a copy
- * never wins over the object's own event, or a read from the API, with the same `modified_at` and rank.
+ * Stands for the source of a copy embedded in another object's event (an order's `subscription`, a grant's
+ * `customer`), in place of an event time. It sorts before every event time and before {@link NO_EVENT}
+ * (`-` < `0`), so such a copy never wins over the object's own event, or a read from the API, with the same
+ * `modified_at` and rank.
  */
 const EMBEDDED = '-';
 
 /**
- * The key that totally orders the states of one Polar object, so that writing only states whose key is not
- * older than the stored one makes deliveries in any order converge:
+ * The key that totally orders the states of one Polar object, so that writing only states whose key is newer
+ * than the stored one makes deliveries in any order converge (an equal key is the state already stored):
  * 1. its `modified_at` (else `created_at`);
  * 2. `rank`: how far along a one-way status is (a checkout `succeeded` after `confirmed`), for states that
  *    share a `modified_at`;
  * 3. where the copy came from: a copy embedded in another object's event loses to the object's own event and
- *    to a read from the API (it may only fill in a row that is missing or older); then the envelope timestamp
- *    of the event that carried it (lowest when it came from the API);
+ *    to a read from the API (it may only fill in a row that is missing or older); between those two, the
+ *    envelope timestamp of the event (lowest when it came from the API). Embedded copies are not told apart by
+ *    the event that carried them: every order of a customer carries the customer, and the same state carried
+ *    again is then the same key, which writes nothing;
  * 4. a digest of the state as the kit stores it (`state`: the row's other columns), so that two different
  *    copies stamped with the same instant still resolve the same way every time (two copies that differ only in
  *    fields the kit does not store write the same row, so either may win).
@@ -80,8 +83,11 @@ export function versionKey(
   options: { embedded?: boolean } = {},
 ): string {
   const changed = canonicalTimestamp(object.modified_at ?? object.created_at);
-  const sent = eventTimestamp ? canonicalTimestamp(eventTimestamp) : NO_EVENT;
-  const source = options.embedded ? `${EMBEDDED}${sent}` : sent;
+  const source = options.embedded
+    ? EMBEDDED
+    : eventTimestamp
+      ? canonicalTimestamp(eventTimestamp)
+      : NO_EVENT;
   // The row's few hundred bytes, not the whole Polar object: JSON keeps null, numbers and text apart.
   const digest = hash('sha256', JSON.stringify(state), 'hex').slice(0, 16);
   return `${changed}|${rank}|${source}|${digest}`;

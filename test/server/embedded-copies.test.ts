@@ -127,4 +127,27 @@ describe('copies embedded in other events', () => {
     ).toBe('Newest Name');
     s.db.close();
   });
+
+  it('writes nothing when later orders carry the same state of their customer', async () => {
+    const s = setup();
+    const customerRow = () =>
+      s.db.prepare(`SELECT name, version_key FROM customers WHERE id = ?`).get(CUSTOMER) as {
+        name: string;
+        version_key: string;
+      };
+    const order = (n: number, customer: object) =>
+      polarOrder({ id: idOf(n, 'd4e5f6a7'), customer_id: CUSTOMER, customer });
+    await s.send('order.paid', order(1, polarCustomer()), '2026-02-15T10:00:00.000000Z');
+    const first = customerRow();
+    await s.send('order.paid', order(2, polarCustomer()), '2026-02-16T10:00:00.000000Z');
+    expect(customerRow()).toEqual(first);
+    // A changed customer in a later order still moves the row forward.
+    await s.send(
+      'order.paid',
+      order(3, polarCustomer({ name: 'Renamed', modified_at: '2026-02-16T09:00:00.000000Z' })),
+      '2026-02-16T10:00:01.000000Z',
+    );
+    expect(customerRow().name).toBe('Renamed');
+    s.db.close();
+  });
 });
