@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKitListener } from '../../server/http/app.js';
@@ -166,4 +169,100 @@ describe('the standalone listener (createKitListener)', () => {
       expect(problem).toEqual(await mounted.json());
     },
   );
+});
+
+describe('reading the body of a delivery', () => {
+  const stored = (webhookId: string) => {
+    const db = new Database(path.join(dir, 'kit.sqlite'), { readonly: true });
+    try {
+      return db.prepare(`SELECT count(*) AS n FROM webhook_events WHERE webhook_id = ?`).get(webhookId) as {
+        n: number;
+      };
+    } finally {
+      db.close();
+    }
+  };
+
+  /** Sends a raw HTTP/1.1 request in `pieces`, resolving with the status line's code (or null if none came). */
+  function sendInPieces(url: string, head: string, pieces: Buffer[], end: 'wait' | 'close') {
+    const { hostname, port } = new URL(url);
+    return new Promise<number | null>((resolve, reject) => {
+      const socket = connect(Number(port), hostname);
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString('latin1');
+        if (answer.includes('\r\n\r\n')) {
+          socket.destroy();
+          resolve(Number(answer.split(' ')[1]));
+        }
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(null));
+      socket.once('connect', async () => {
+        socket.write(head);
+        for (const piece of pieces) {
+          socket.write(piece);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        if (end === 'close') socket.destroy();
+      });
+    });
+  }
+
+  const head = (body: Buffer, headers: Record<string, string>, length = body.length) =>
+    `POST /api/webhooks/polar HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${length}\r\n` +
+    Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('') +
+    '\r\n';
+
+  it('reads a delivery that arrives in several pieces as one body', async () => {
+    const { body, headers } = signedDelivery(
+      webhookEvent('order.paid', polarOrder({ id: 'ord_pieces' })),
+      SECRET,
+      {
+        id: 'msg_pieces',
+      },
+    );
+    const bytes = Buffer.from(body);
+    const third = Math.ceil(bytes.length / 3);
+    const pieces = [bytes.subarray(0, third), bytes.subarray(third, 2 * third), bytes.subarray(2 * third)];
+    expect(await sendInPieces(standaloneUrl, head(bytes, headers), pieces, 'wait')).toBe(202);
+    expect(stored('msg_pieces').n).toBe(1);
+  });
+
+  it('stores nothing from a delivery cut off before its Content-Length, and goes on serving', async () => {
+    const { body, headers } = signedDelivery(
+      webhookEvent('order.paid', polarOrder({ id: 'ord_cut' })),
+      SECRET,
+      {
+        id: 'msg_cut',
+      },
+    );
+    const bytes = Buffer.from(body);
+    const half = bytes.subarray(0, bytes.length >> 1);
+    expect(await sendInPieces(standaloneUrl, head(bytes, headers), [half], 'close')).toBeNull();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stored('msg_cut').n).toBe(0);
+    expect((await post(standaloneUrl, body, headers)).status).toBe(202);
+    expect(stored('msg_cut').n).toBe(1);
+  });
+
+  it('inflates a gzip-encoded delivery and checks the signature over the inflated bytes, both ways', async () => {
+    for (const [url, id] of [
+      [standaloneUrl, 'msg_gzip_standalone'],
+      [mountedUrl, 'msg_gzip_mounted'],
+    ] as const) {
+      const { body, headers } = signedDelivery(
+        webhookEvent('order.paid', polarOrder({ id: `ord_${id}` })),
+        SECRET,
+        {
+          id,
+        },
+      );
+      const res = await post(url, gzipSync(body), { ...headers, 'content-encoding': 'gzip' });
+      expect(res.status).toBe(202);
+      expect(stored(id).n).toBe(1);
+    }
+  });
 });
