@@ -23,6 +23,9 @@ Options:
   --catalog FILE         load the products from this JSON file instead of the demo catalog
   --data FILE            keep state in this SQLite file across restarts (default: memory only)
   --time-scale N         multiply webhook retry delays by N (0.001 makes retries take milliseconds)
+  --fulfilment-timeout MS  how long the checkout page waits after a payment for the order and the
+                         merchant's checkout.updated webhook before it shows its own confirmation
+                         (default 15000)
   --access-token TOKEN   accept only this bearer token (repeatable; default: any non-empty token)
   -h, --help             show this help
 
@@ -56,6 +59,7 @@ export const command: CliCommand = {
           catalog: { type: 'string' },
           data: { type: 'string' },
           'time-scale': { type: 'string' },
+          'fulfilment-timeout': { type: 'string' },
           'access-token': { type: 'string', multiple: true },
           help: { type: 'boolean', short: 'h', default: false },
         },
@@ -77,6 +81,13 @@ export const command: CliCommand = {
     const timeScale = values['time-scale'] === undefined ? undefined : Number(values['time-scale']);
     if (timeScale !== undefined && !(timeScale > 0))
       problems.push(`--time-scale must be a number > 0 (got "${values['time-scale']}")`);
+    const fulfilment = values['fulfilment-timeout'];
+    const fulfilmentTimeoutMs = fulfilment === undefined ? undefined : Number(fulfilment);
+    if (
+      fulfilmentTimeoutMs !== undefined &&
+      !(/^\d+$/.test(fulfilment!) && Number.isSafeInteger(fulfilmentTimeoutMs))
+    )
+      problems.push(`--fulfilment-timeout must be a whole number of milliseconds (got "${fulfilment}")`);
     for (const name of ['public-url', 'webhook-url'] as const) {
       const v = values[name];
       if (v !== undefined && !isHttpUrl(v)) problems.push(`--${name} must be an http(s) URL (got "${v}")`);
@@ -103,6 +114,7 @@ export const command: CliCommand = {
       ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
       ...(values['org-slug'] ? { organizationSlug: values['org-slug'] } : {}),
       ...(timeScale !== undefined ? { timeScale } : {}),
+      ...(fulfilmentTimeoutMs !== undefined ? { fulfilmentTimeoutMs } : {}),
       ...(catalog ? { catalog } : {}),
       ...(values.data ? { dataFile: values.data } : {}),
       ...(values['access-token']?.length ? { accessTokens: values['access-token'] } : {}),

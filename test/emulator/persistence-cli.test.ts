@@ -134,6 +134,42 @@ describe('polar-kit emulator', () => {
     }
   });
 
+  it('gives the checkout page the --fulfilment-timeout, and refuses one that is not whole milliseconds', async () => {
+    const child = spawn(
+      process.execPath,
+      ['bin/polar-kit.js', 'emulator', '--port', '0', '--fulfilment-timeout', '2500'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(out);
+          if (match) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+        setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
+      });
+      const polar = createPolar({ accessToken: 'x', baseUrl: url });
+      const [product] = (await polar.products.list({})).items;
+      const checkout = await polar.checkouts.create({ products: [product!.id] });
+      const page = await (await fetch(checkout.url)).text();
+      expect(page).toMatch(/<meta name="polar-fulfilment-timeout-ms" content="2500"/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const bad = spawn(process.execPath, ['bin/polar-kit.js', 'emulator', '--fulfilment-timeout', '1.5s'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    bad.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    expect(await new Promise((resolve) => bad.once('exit', resolve))).toBe(2);
+    expect(err).toContain('--fulfilment-timeout must be a whole number of milliseconds (got "1.5s")');
+  });
+
   it('explains bad options and exits 2', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ products: [{ name: 'x', price: { type: 'free' } }] }));
