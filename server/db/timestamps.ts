@@ -83,11 +83,7 @@ export function versionKey(
   options: { embedded?: boolean } = {},
 ): string {
   const changed = canonicalTimestamp(object.modified_at ?? object.created_at);
-  const source = options.embedded
-    ? EMBEDDED
-    : eventTimestamp
-      ? canonicalTimestamp(eventTimestamp)
-      : NO_EVENT;
+  const source = options.embedded ? EMBEDDED : eventTimestamp ? canonicalTimestamp(eventTimestamp) : NO_EVENT;
   // The row's few hundred bytes, not the whole Polar object: JSON keeps null, numbers and text apart.
   const digest = hash('sha256', JSON.stringify(state), 'hex').slice(0, 16);
   return `${changed}|${rank}|${source}|${digest}`;

@@ -385,7 +385,10 @@ describe('logs', () => {
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     const signal = await new Promise((resolve) => child.once('close', (_code, signal) => resolve(signal)));
     expect(signal).toBe('SIGKILL');
-    const lines = out.trim().split('\n').map((line) => JSON.parse(line) as { n: number; msg: string });
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { n: number; msg: string });
     expect(lines.map((line) => line.n)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
   });
 });
