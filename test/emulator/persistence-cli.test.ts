@@ -3,7 +3,7 @@
  * stops cleanly.
  */
 import { createPolar } from '@polar-sh/sdk/2026-10';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +96,20 @@ describe('--data FILE', () => {
   });
 });
 
+/** The URL `polar-kit emulator` prints once it listens (rejects if it exits first or prints none in 20 s). */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+    setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
+  });
+}
+
 describe('polar-kit emulator', () => {
   it('starts on the given port, serves the catalogue from --catalog, and stops on SIGTERM', async () => {
     const catalog = join(dir, 'catalog.json');
@@ -114,16 +128,7 @@ describe('polar-kit emulator', () => {
       },
     );
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /listening on (http:\/\/\S+)/.exec(out);
-          if (match) resolve(match[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-        setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
-      });
+      const url = await listeningUrl(child);
       const polar = createPolar({ accessToken: 'x', baseUrl: url });
       expect((await polar.products.list({})).items.map((p) => p.name)).toEqual(['CLI Plan']);
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -143,16 +148,7 @@ describe('polar-kit emulator', () => {
       },
     );
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /listening on (http:\/\/\S+)/.exec(out);
-          if (match) resolve(match[1]!);
-        });
-        child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
-        setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
-      });
+      const url = await listeningUrl(child);
       const polar = createPolar({ accessToken: 'x', baseUrl: url });
       const [product] = (await polar.products.list({})).items;
       const checkout = await polar.checkouts.create({ products: [product!.id] });

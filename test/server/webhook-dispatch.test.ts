@@ -216,15 +216,20 @@ describe('reading the body of a delivery', () => {
       .join('') +
     '\r\n';
 
-  it('reads a delivery that arrives in several pieces as one body', async () => {
+  /** A signed `order.paid` delivery with webhook-id `id`. */
+  const delivery = (id: string) => {
     const { body, headers } = signedDelivery(
-      webhookEvent('order.paid', polarOrder({ id: 'ord_pieces' })),
+      webhookEvent('order.paid', polarOrder({ id: `ord_${id}` })),
       SECRET,
       {
-        id: 'msg_pieces',
+        id,
       },
     );
-    const bytes = Buffer.from(body);
+    return { body, bytes: Buffer.from(body), headers };
+  };
+
+  it('reads a delivery that arrives in several pieces as one body', async () => {
+    const { bytes, headers } = delivery('msg_pieces');
     const third = Math.ceil(bytes.length / 3);
     const pieces = [bytes.subarray(0, third), bytes.subarray(third, 2 * third), bytes.subarray(2 * third)];
     expect(await sendInPieces(standaloneUrl, head(bytes, headers), pieces, 'wait')).toBe(202);
@@ -232,14 +237,7 @@ describe('reading the body of a delivery', () => {
   });
 
   it('stores nothing from a delivery cut off before its Content-Length, and goes on serving', async () => {
-    const { body, headers } = signedDelivery(
-      webhookEvent('order.paid', polarOrder({ id: 'ord_cut' })),
-      SECRET,
-      {
-        id: 'msg_cut',
-      },
-    );
-    const bytes = Buffer.from(body);
+    const { body, bytes, headers } = delivery('msg_cut');
     const half = bytes.subarray(0, bytes.length >> 1);
     expect(await sendInPieces(standaloneUrl, head(bytes, headers), [half], 'close')).toBeNull();
     await new Promise((r) => setTimeout(r, 100));
