@@ -258,8 +258,9 @@ export function renderReport(report: Report): string {
     '',
     'Each request is a new, freshly signed delivery: alternately `order.paid` (2.3 KB) and `subscription.updated` (2.7 KB), each ' +
       'with its own `webhook-id` and object id, so the kit verifies, de-duplicates, stores the raw payload and applies a new order or ' +
-      "subscription version. Deliveries verified during one turn of the kit's event loop share one transaction (group commit: each in " +
-      'its own savepoint, so a failing one rolls back alone) and one COMMIT; each is answered only after that COMMIT returned.',
+      "subscription version. Deliveries verified during the same few turns of the kit's event loop share one transaction and one " +
+      'COMMIT (group commit; should one of them fail, the batch is rolled back and run again with a savepoint per delivery, so that ' +
+      'one fails alone); each is answered only after that COMMIT returned.',
     '',
     '![events/s and p99 of the three webhook servers](webhooks.svg)',
     '',
@@ -272,7 +273,8 @@ export function renderReport(report: Report): string {
     '',
     '- **kit** is the kit as `polar-kit start` runs it: `createKit` + `createKitListener`, which hands `POST /api/webhooks/polar` to the ' +
       "kit's webhook handler in the `createServer` callback, ahead of Express, helmet and CORS (the delivery keeps its request id and its " +
-      'info-level request log line, written to /dev/null here; body-parser reads the raw body), SQLite in WAL mode with the default `synchronous=FULL`.',
+      "info-level request log line, written with the kit's own log stream to /dev/null here; the handler reads a plain delivery's bytes " +
+      'itself and leaves anything else to body-parser), SQLite in WAL mode with the default `synchronous=FULL`.',
     '- **kit (synchronous=FULL / NORMAL)** are the same webhook stack over `openDatabase({ synchronous })`, the only difference being the pragma ' +
       '(`DATABASE_SYNCHRONOUS=full|normal`).' +
       batchSentence(report),
