@@ -130,14 +130,23 @@ async function events(page: Page): Promise<string[]> {
   );
 }
 
+/**
+ * A merchant whose answer to the paid `checkout.updated` waits for `release(status)`, an emulator delivering to
+ * it, and a checkout of it opened embedded in `page`.
+ */
+async function embeddedWithHeldAnswer(page: Page) {
+  merchant = await startMerchant();
+  let release: (status: number) => void = () => undefined;
+  merchant.paidUpdate = () => new Promise<number>((resolve) => (release = resolve));
+  emulator = await startEmulator({ webhook: { url: merchant.webhookUrl } });
+  const checkout = await createCheckout({ embed_origin: merchant.origin });
+  const frame = await openEmbedded(page, checkout);
+  return { release: (status: number) => release(status), frame };
+}
+
 test.describe('hosted checkout page waiting for fulfilment', () => {
   test('posts success only once the checkout.updated webhook was answered 2xx', async ({ page }) => {
-    merchant = await startMerchant();
-    let release: (status: number) => void = () => undefined;
-    merchant.paidUpdate = () => new Promise<number>((resolve) => (release = resolve));
-    emulator = await startEmulator({ webhook: { url: merchant.webhookUrl } });
-    const checkout = await createCheckout({ embed_origin: merchant.origin });
-    const frame = await openEmbedded(page, checkout);
+    const { release, frame } = await embeddedWithHeldAnswer(page);
 
     await pay(frame);
     await expect.poll(() => merchant!.paidUpdates).toBe(1);
@@ -151,17 +160,12 @@ test.describe('hosted checkout page waiting for fulfilment', () => {
     const success = await page.evaluate(() =>
       (window as unknown as { received: Recorded[] }).received.find((m) => m.data.event === 'success'),
     );
-    expect(success!.at).toBeGreaterThanOrEqual(merchant.deliveredAt!);
+    expect(success!.at).toBeGreaterThanOrEqual(merchant!.deliveredAt!);
     await expect(frame.getByRole('heading', { name: 'Payment successful' })).toBeVisible();
   });
 
   test('keeps listening across the authentication step', async ({ page }) => {
-    merchant = await startMerchant();
-    let release: (status: number) => void = () => undefined;
-    merchant.paidUpdate = () => new Promise<number>((resolve) => (release = resolve));
-    emulator = await startEmulator({ webhook: { url: merchant.webhookUrl } });
-    const checkout = await createCheckout({ embed_origin: merchant.origin });
-    const frame = await openEmbedded(page, checkout);
+    const { release, frame } = await embeddedWithHeldAnswer(page);
 
     await pay(frame, '4000 0025 0000 3155');
     await frame.getByRole('button', { name: 'Complete authentication' }).click();

@@ -205,6 +205,17 @@ describe('Idempotency-Key', () => {
   });
 });
 
+/** The status of a Lifetime License checkout not paid yet. */
+const openLifetime = (checkoutId: string) => ({
+  checkout_id: checkoutId,
+  status: 'open',
+  product: { id: LIFETIME, name: 'Lifetime License' },
+  amount: 14900,
+  currency: 'usd',
+  order: null,
+  subscription: null,
+});
+
 describe('GET /api/checkout/:id', () => {
   it('shows an open checkout, then the paid order once the webhooks arrived', async () => {
     const created = (await (
@@ -212,15 +223,7 @@ describe('GET /api/checkout/:id', () => {
     ).json()) as CheckoutResponse;
     const open = await t.fetch(`/api/checkout/${created.checkout_id}`);
     expect(open.status).toBe(200);
-    expect(await open.json()).toEqual({
-      checkout_id: created.checkout_id,
-      status: 'open',
-      product: { id: LIFETIME, name: 'Lifetime License' },
-      amount: 14900,
-      currency: 'usd',
-      order: null,
-      subscription: null,
-    });
+    expect(await open.json()).toEqual(openLifetime(created.checkout_id));
     await t.control(`/_emulator/checkouts/${created.checkout_id}/pay`, {
       card: CARD,
       customer_email: 'buyer@example.com',
@@ -296,15 +299,7 @@ describe('GET /api/checkout/:id for a checkout the kit has no record of', () => 
 
     const open = await t.fetch(`/api/checkout/${created.checkout_id}`);
     expect(open.status).toBe(200);
-    expect(await open.json()).toEqual({
-      checkout_id: created.checkout_id,
-      status: 'open',
-      product: { id: LIFETIME, name: 'Lifetime License' },
-      amount: 14900,
-      currency: 'usd',
-      order: null,
-      subscription: null,
-    });
+    expect(await open.json()).toEqual(openLifetime(created.checkout_id));
     expect(stored(created.checkout_id)).toEqual({ id: created.checkout_id, status: 'open' });
 
     await t.control(`/_emulator/checkouts/${created.checkout_id}/pay`, {

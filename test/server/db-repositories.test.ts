@@ -15,6 +15,7 @@ import { createRefundStore } from '../../server/db/refunds.js';
 import { createAccessQueries } from '../../server/db/access.js';
 import { normalizeTimestamp } from '../../server/db/timestamps.js';
 import { isAppError } from '../../server/errors.js';
+import { KIT_STATE_TABLES } from '../helpers/kit-state.js';
 import {
   polarBenefitGrant,
   polarCheckout,
@@ -99,15 +100,7 @@ describe('migrations on a file', () => {
       old.close();
 
       const db = openDatabase({ path: file });
-      for (const table of [
-        'customers',
-        'products',
-        'checkouts',
-        'orders',
-        'subscriptions',
-        'benefit_grants',
-        'refunds',
-      ]) {
+      for (const table of KIT_STATE_TABLES) {
         const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as Array<{
           name: string;
         }>;

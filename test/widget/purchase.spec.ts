@@ -82,6 +82,21 @@ async function pay(frame: FrameLocator, email: string): Promise<void> {
 
 const dialogFrame = (page: Page) => page.frameLocator('polar-checkout-dialog iframe');
 
+/**
+ * Opens the pricing page of the site at `siteUrl`, keeps it there after a success (to look at the events), clicks the Lifetime License's
+ * Buy now, and returns the checkout dialog once it has the focus.
+ */
+async function openLifetimeCheckout(page: Page, siteUrl: string) {
+  await page.goto(`${siteUrl}/pricing.html`);
+  await page.evaluate(() =>
+    document.addEventListener('polar-checkout-success', (event) => event.preventDefault()),
+  );
+  await page.getByRole('button', { name: 'Buy now', description: 'Lifetime License' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Checkout' });
+  await expect(dialog).toBeFocused();
+  return dialog;
+}
+
 test.describe('buying through the widget, with the kit and the emulator', () => {
   let shop: Shop;
   test.beforeAll(async () => {
@@ -125,14 +140,7 @@ test.describe('buying through the widget, with the kit and the emulator', () => 
     page,
   }) => {
     await recordEvents(page);
-    await page.goto(`${shop.site.url}/pricing.html`);
-    // Stay on the page after success to look at the events.
-    await page.evaluate(() =>
-      document.addEventListener('polar-checkout-success', (event) => event.preventDefault()),
-    );
-    await page.getByRole('button', { name: 'Buy now', description: 'Lifetime License' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Checkout' });
-    await expect(dialog).toBeFocused();
+    const dialog = await openLifetimeCheckout(page, shop.site.url);
     await expect(dialogFrame(page).getByRole('heading', { name: 'Lifetime License' })).toBeVisible();
     await expect(page.locator('polar-checkout-dialog [part="status"]')).toBeHidden();
     await pay(dialogFrame(page), 'overlay@example.com');
@@ -284,13 +292,7 @@ test.describe('buying through Polar’s official embed', () => {
       await recordEvents(page);
       const requested: string[] = [];
       page.on('request', (request) => requested.push(request.url()));
-      await page.goto(`${shop.site.url}/pricing.html`);
-      await page.evaluate(() =>
-        document.addEventListener('polar-checkout-success', (event) => event.preventDefault()),
-      );
-      await page.getByRole('button', { name: 'Buy now', description: 'Lifetime License' }).click();
-      const dialog = page.getByRole('dialog', { name: 'Checkout' });
-      await expect(dialog).toBeFocused();
+      const dialog = await openLifetimeCheckout(page, shop.site.url);
       const frame = dialogFrame(page);
       await expect(frame.getByRole('heading', { name: 'Lifetime License' })).toBeVisible();
       // The embed module was loaded lazily from beside the widget, and its frame sits inside our dialog.

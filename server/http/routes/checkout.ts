@@ -188,6 +188,16 @@ export function checkoutRouter(deps: CheckoutDeps): Router {
   return router;
 }
 
+/** The most checkout ids whose last Polar lookup time is kept. */
+const MAX_TRACKED = 10_000;
+
+/** Records when `id` was last looked up, as the newest entry; the oldest is forgotten once there are too many. */
+function remember(times: Map<string, number>, id: string, at: number): void {
+  times.delete(id);
+  times.set(id, at);
+  if (times.size > MAX_TRACKED) times.delete(times.keys().next().value!);
+}
+
 /**
  * Reads checkouts the kit has no record of from Polar and records them: one call at a time per checkout
  * (concurrent polls share it), and an id Polar does not know is not asked about again for
@@ -199,7 +209,6 @@ function createCheckoutRecovery(deps: CheckoutDeps): { recover(id: string): Prom
   const now = deps.now ?? Date.now;
   const unknown = new Map<string, number>();
   const running = new Map<string, Promise<boolean>>();
-  const MAX_TRACKED = 10_000;
 
   return {
     recover(id) {
@@ -210,10 +219,7 @@ function createCheckoutRecovery(deps: CheckoutDeps): { recover(id: string): Prom
       const run = (async () => {
         const checkout = await deps.gateway.getCheckout(id);
         if (checkout === null) {
-          unknown.delete(id);
-          unknown.set(id, now());
-          // Oldest entries first (insertion order): forget them once the map grows large.
-          if (unknown.size > MAX_TRACKED) unknown.delete(unknown.keys().next().value!);
+          remember(unknown, id, now());
           return false;
         }
         deps.checkouts.upsertFromPolar(checkout);
@@ -236,7 +242,6 @@ function createCheckoutRefresher(deps: CheckoutDeps): { refresh(id: string): Pro
   const now = deps.now ?? Date.now;
   const lastRefresh = new Map<string, number>();
   const running = new Map<string, Promise<void>>();
-  const MAX_TRACKED = 10_000;
 
   return {
     refresh(id) {
@@ -253,10 +258,7 @@ function createCheckoutRefresher(deps: CheckoutDeps): { refresh(id: string): Pro
           deps.logger.warn({ err: error, checkoutId: id }, 'checkout refresh from Polar failed');
         } finally {
           running.delete(id);
-          lastRefresh.delete(id);
-          lastRefresh.set(id, now());
-          // Oldest entries first (insertion order): forget them once the map grows large.
-          if (lastRefresh.size > MAX_TRACKED) lastRefresh.delete(lastRefresh.keys().next().value!);
+          remember(lastRefresh, id, now());
         }
       })();
       running.set(id, run);
