@@ -85,8 +85,9 @@ export type WebhookAnswer = { status: 200 | 202; body: WebhookReceipt };
 export type WebhookIngest = {
   /**
    * Verifies a delivery and, in one transaction, records its `webhook-id`, stores the raw payload and applies
-   * the change. Deliveries that arrive while a commit is being prepared share that transaction (each in its own
-   * savepoint, so a failing one rolls back only itself); the promise settles only after the shared COMMIT:
+   * the change. Deliveries that arrive while a commit is being prepared share that transaction (if one of them
+   * fails, the batch is run again with a savepoint each, so it rolls back only itself); the promise settles only
+   * after the shared COMMIT:
    * 202 for a new event (applied, or stored and ignored when its type is unknown), 200 `duplicate` for a
    * `webhook-id` already processed or ignored (also earlier in the same transaction).
    * @throws {AppError} (as a rejection) WEBHOOK_SIGNATURE_INVALID (403), WEBHOOK_PAYLOAD_INVALID (400, also for
